@@ -1,0 +1,120 @@
+"""Fixtures shared by every app's tests: scope handling, Celery mode and the personas.
+
+Personas (as in healthchecks' alice/bob/charlie): a Bordeaux housing officer, a Versailles
+assistance agent, a national administrator, a student whose account is linked to a file and
+one whose account is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from django_scopes import scopes_disabled
+
+from crous_admin import celery_app
+from residences.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _scopes_disabled_in_test_bodies() -> Iterator[None]:
+    """Test bodies build data across Crous freely; requests made through a test client
+    open the viewer's scope again in the middleware, so scoping is still what is tested."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager() -> Iterator[None]:
+    # Unit tests run tasks in-process; the integration tests start a real worker instead.
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _email_and_sms_in_memory(settings: pytest.FixtureRequest) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def bordeaux(db: None):
+    from residences.tests.factories import CrousFactory
+
+    return CrousFactory(code="bordeaux", name="Crous de Bordeaux-Aquitaine")
+
+
+@pytest.fixture
+def versailles(db: None):
+    from residences.tests.factories import CrousFactory
+
+    return CrousFactory(code="versailles", name="Crous de Versailles")
+
+
+@pytest.fixture
+def bordeaux_officer(bordeaux):
+    from residences.tests.factories import StaffMembershipFactory
+
+    return StaffMembershipFactory(
+        crous=bordeaux, role=Role.HOUSING_OFFICER, user__email="officer@crous-bordeaux.example"
+    ).user
+
+
+@pytest.fixture
+def versailles_agent(versailles):
+    from residences.tests.factories import StaffMembershipFactory
+
+    return StaffMembershipFactory(
+        crous=versailles, role=Role.ASSISTANCE_AGENT, user__email="agent@crous-versailles.example"
+    ).user
+
+
+@pytest.fixture
+def bordeaux_admin(bordeaux):
+    from residences.tests.factories import StaffMembershipFactory
+
+    return StaffMembershipFactory(
+        crous=bordeaux, role=Role.CROUS_ADMIN, user__email="admin@crous-bordeaux.example"
+    ).user
+
+
+@pytest.fixture
+def national_admin(db: None):
+    from residences.tests.factories import StaffMembershipFactory
+
+    return StaffMembershipFactory(
+        crous=None, role=Role.NATIONAL_ADMIN, user__email="national@cnous.example"
+    ).user
+
+
+@pytest.fixture
+def linked_student_file(bordeaux):
+    """A Bordeaux tenant file whose student has a user account linked to it."""
+    from residences.tests.factories import UserFactory
+    from tenants.models import TenantFileStatus
+    from tenants.tests.factories import TenantFileFactory
+
+    user = UserFactory(email="lea.martin@etu.example")
+    return TenantFileFactory(
+        crous=bordeaux,
+        student__user=user,
+        student__email=user.email,
+        status=TenantFileStatus.ACTIVE,
+        start_date=date(2026, 9, 1),
+    )
+
+
+@pytest.fixture
+def linked_student(linked_student_file):
+    return linked_student_file.student.user
+
+
+@pytest.fixture
+def unlinked_student(db: None):
+    """A student account with no tenant file linked yet."""
+    from residences.tests.factories import UserFactory
+
+    return UserFactory(email="hugo.bernard@etu.example")

@@ -1,0 +1,86 @@
+"""One error format for the whole API.
+
+Every error answers ``{"error": {"code", "message", "fields"?, "details"?}}``:
+``code`` is stable for programs, ``message`` is for people (in the request's language) and
+says what to do next, ``fields`` maps input names to their messages on validation errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from crous_admin.errors import ApplicationError
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+    details = serializers.DictField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response (documented on each endpoint)."""
+
+    error = ErrorBodySerializer()
+
+
+def _body(code: str, message: str, **more: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **{k: v for k, v in more.items() if v}}}
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {
+            str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()
+        }
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(m) for m in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return Response(
+            _body(exc.code, exc.message, fields=fields, details=exc.extra), status=exc.status
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _body(
+            "invalid",
+            _("Some fields are not valid: correct them and send the request again."),
+            fields=_flatten(exc.detail),
+        )
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        code = detail.code if hasattr(detail, "code") else exc.default_code
+        details = (
+            {"retry_after_seconds": exc.wait} if isinstance(exc, exceptions.Throttled) else None
+        )
+        response.data = _body(str(code), str(detail), details=details)
+    if response.status_code == status.HTTP_404_NOT_FOUND:
+        # Same answer for "does not exist" and "not yours": nothing to learn from a 404.
+        response.data = _body("not_found", _("Not found."))
+    return response

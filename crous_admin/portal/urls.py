@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from crous_admin.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,114 @@
+"""Per-Crous scoping: the one mechanism that keeps each Crous' data to its own staff.
+
+Models declare which Crous a row belongs to with django-scopes' ``ScopedManager``, on one of
+two dimensions:
+
+``crous``
+    private data (students, tenant files, staff memberships, and later tickets, renewal
+    requests, messages…): staff see the Crous they belong to, a student the Crous that hold
+    a file of theirs, anybody else nothing.
+``catalog_crous``
+    the public catalogue (Crous, residences, housing units): staff see and edit their own
+    Crous only, everybody else may read the whole catalogue.
+
+``scope_for(user)`` decides both from the user's memberships; the back-office and the
+student pages get it from ``CrousScopeMiddleware``, the API from ``CrousScopedAPIMixin``
+(after DRF has authenticated a token). Querying a scoped model outside any scope raises
+``ScopeError``: management commands, Celery tasks and fixtures state
+``scopes_disabled()`` explicitly. See docs/adr/0002-per-crous-scoping.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, HttpResponse
+from django_scopes import scope
+
+from residences.roles import Role
+from residences.selectors import staff_roles_of
+
+if TYPE_CHECKING:
+    from crous_admin.accounts.models import User
+
+ALL = None  # django-scopes reads None as "no filter on this dimension"
+
+
+@dataclass(frozen=True)
+class CrousScope:
+    """Which Crous' rows a viewer may reach; ``None`` means all of them."""
+
+    crous: tuple[int, ...] | None
+    catalog_crous: tuple[int, ...] | None
+    is_staff: bool
+
+    def as_kwargs(self) -> dict[str, list[int] | None]:
+        # Lists, never None for "nothing": django-scopes filters ``__in=[]`` to no rows.
+        return {
+            "crous": None if self.crous is None else list(self.crous),
+            "catalog_crous": None if self.catalog_crous is None else list(self.catalog_crous),
+        }
+
+    @property
+    def is_national(self) -> bool:
+        return self.is_staff and self.crous is None
+
+
+ANONYMOUS = CrousScope(crous=(), catalog_crous=ALL, is_staff=False)
+NATIONAL = CrousScope(crous=ALL, catalog_crous=ALL, is_staff=True)
+
+
+def scope_for(user: User | Any) -> CrousScope:
+    """The scope of one viewer, computed once per request (kept on the user object)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached: CrousScope | None = getattr(user, "_crous_scope_cache", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        result = NATIONAL
+    else:
+        roles = staff_roles_of(user=user)
+        if any(r.role == Role.NATIONAL_ADMIN for r in roles):
+            result = NATIONAL
+        elif roles:
+            ids = tuple(sorted({r.crous_id for r in roles if r.crous_id is not None}))
+            result = CrousScope(crous=ids, catalog_crous=ids, is_staff=True)
+        else:
+            result = CrousScope(crous=_student_crous_ids(user), catalog_crous=ALL, is_staff=False)
+    user._crous_scope_cache = result
+    return result
+
+
+def _student_crous_ids(user: User) -> tuple[int, ...]:
+    # Imported here: tenants depends on residences, which this module must not pull in at
+    # import time of the settings' middleware list.
+    from django_scopes import scopes_disabled
+
+    from tenants.models import Student
+
+    with scopes_disabled():
+        ids = Student.objects.filter(user=user).values_list("crous_id", flat=True).distinct()
+        return tuple(sorted(ids))
+
+
+def crous_scope(user: User | Any) -> Any:
+    """Context manager opening ``user``'s scope, for code outside a request (tests, shell)."""
+    return scope(**scope_for(user).as_kwargs())
+
+
+class CrousScopeMiddleware:
+    """Opens the session user's scope around the whole request (back-office, student pages).
+
+    Token-authenticated API calls are anonymous here; ``CrousScopedAPIMixin`` opens their
+    scope once DRF has authenticated them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with crous_scope(request.user):
+            return self.get_response(request)

@@ -1,0 +1,63 @@
+"""Staff roles and the model permissions each one grants.
+
+Roles give verbs; the per-Crous scope gives rows. A permission listed here applies only
+inside the Crous where the person holds the role (``crous_admin/scoping.py``). Later issues add
+their models' permissions to these sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HOUSING_OFFICER = "housing_officer", _("Housing officer")
+    ASSISTANCE_AGENT = "assistance_agent", _("Assistance agent")
+    CROUS_ADMIN = "crous_admin", _("Crous administrator")
+    NATIONAL_ADMIN = "national_admin", _("National administrator")
+
+
+def _perms(app_model: str, *verbs: str) -> set[str]:
+    app, model = app_model.split(".")
+    return {f"{app}.{verb}_{model}" for verb in verbs}
+
+
+_CATALOG_READ = (
+    _perms("residences.crous", "view")
+    | _perms("residences.residence", "view")
+    | _perms("residences.housingunit", "view")
+)
+_TENANTS_READ = _perms("tenants.student", "view") | _perms("tenants.tenantfile", "view")
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HOUSING_OFFICER: frozenset(
+        _CATALOG_READ
+        | _perms("residences.residence", "add", "change")
+        | _perms("residences.housingunit", "add", "change")
+        | _perms("tenants.student", "view", "add", "change")
+        | _perms("tenants.tenantfile", "view", "add", "change")
+    ),
+    Role.ASSISTANCE_AGENT: frozenset(_CATALOG_READ | _TENANTS_READ),
+    Role.CROUS_ADMIN: frozenset(
+        _CATALOG_READ
+        | _perms("residences.crous", "change")
+        | _perms("residences.residence", "add", "change", "delete")
+        | _perms("residences.housingunit", "add", "change", "delete")
+        | _perms("residences.staffmembership", "view", "add", "change", "delete")
+        | _perms("tenants.student", "view", "add", "change")
+        | _perms("tenants.tenantfile", "view", "add", "change")
+    ),
+}
+ROLE_PERMISSIONS[Role.NATIONAL_ADMIN] = frozenset(
+    set().union(*ROLE_PERMISSIONS.values()) | _perms("residences.crous", "add")
+)
+
+
+def permissions_for_roles(roles: Iterable[str]) -> set[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(role, frozenset())
+    return granted
