@@ -25,12 +25,12 @@ seed: migrate
 
 ## make run: install, migrate, seed demo data if empty, then web + Celery worker + beat.
 run: seed
-	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0 || true
+	@mkdir -p var/celery-broker/processed var/outbox/email var/outbox/sms
 	$(BIN)/honcho -f Procfile.dev start
 
 ## make test: install and run the whole suite (SQLite by default; DATABASE_URL / REDIS_URL honoured).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

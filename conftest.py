@@ -118,3 +118,29 @@ def unlinked_student(db: None):
     from residences.tests.factories import UserFactory
 
     return UserFactory(email="hugo.bernard@etu.example")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """Starts real worker processes (see crous_admin/testing/celery_worker.py); all are
+    stopped at the end of the test. Skips unless REDIS_URL and PostgreSQL are configured."""
+    from crous_admin.testing.celery_worker import (
+        skip_unless_real_broker_and_shared_database,
+        start_worker,
+    )
+
+    skip_unless_real_broker_and_shared_database()
+    started = []
+    celery_app.conf.task_always_eager = False
+
+    def start(**kwargs):
+        worker = start_worker(log_dir=tmp_path, **kwargs)
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        celery_app.conf.task_always_eager = True
+        for worker in started:
+            worker.stop()
