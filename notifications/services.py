@@ -1,0 +1,582 @@
+"""Writes of the outbox: queueing, delivering, sweeping and retrying messages.
+
+Decision record — how a message is delivered, and what is guaranteed
+====================================================================
+
+Context
+    Emails and SMS are promised to students ("a confirmation within 72 hours") and caused by
+    business changes that must not be undone by a mail server being down, nor sent for a
+    change that was rolled back. Celery's broker (Redis) is fast but not durable here: a
+    restart without persistence empties its queues, and a worker killed mid-task holds its
+    task invisibly for the broker's visibility timeout (an hour).
+
+Decision
+    * **Transactional outbox.** ``message_queue()`` writes a ``Message`` row in the caller's
+      transaction and schedules its task with ``transaction.on_commit``: no commit, no row
+      and no task; a commit, a row — even if the broker is unreachable at that moment.
+    * **Idempotency key.** Unique per business event; queueing the same event again returns
+      the existing message, so one event never yields two messages.
+    * **Claim by compare-and-swap.** A worker may send only after
+      ``UPDATE … SET status='sending' WHERE id=? AND status='pending' AND not_before<=now``
+      changed one row; two workers (a task delivered twice, a sweep racing the original
+      task) cannot both send. The claim carries a random token that every later write
+      checks, so a worker that lost its claim cannot overwrite the new owner's outcome.
+      The hot path (claim and read with ``RETURNING``, mark sent, attempt row) is SQL in
+      ``notifications/statements.py``, measured faster than the ORM by the benchmark.
+    * **Lease.** A claim older than ``NOTIFICATIONS_CLAIM_LEASE_SECONDS`` is presumed dead
+      (worker killed, machine lost) and may be claimed again.
+    * **Backoff in the database, not in the broker.** A retryable error puts the message
+      back to ``pending`` with ``not_before`` = now + exponential backoff (clamped to the
+      deadline). Short delays (≤ ``NOTIFICATIONS_MAX_COUNTDOWN_SECONDS``) also get a Celery
+      countdown; longer ones never do (an ETA beyond the visibility timeout makes Redis
+      deliver the task twice): the sweep picks them up.
+    * **Sweep.** Every minute (crous_admin/schedule.py) the sweep enqueues again every
+      pending message whose ``not_before`` passed more than a grace period ago (its task was
+      lost, or it waited out a long backoff) and every expired claim. The broker is a
+      doorbell; the table is the source of truth. A Redis outage delays messages, it never
+      loses one.
+    * **Give up loudly.** Past the deadline or the attempt budget, or on a permanent error
+      (invalid address, template missing), the message is ``failed``: listed for staff,
+      counted on the back-office outbox, and an alert email (itself an outbox message, with
+      its own idempotency key) goes to the Crous' contact address.
+
+Consequences
+    * Delivery is **exactly-once up to the provider boundary, at-least-once across it.**
+      If a worker dies (or the database is unreachable) after the provider accepted a
+      message and before ``status='sent'`` is written, the claim expires and the message is
+      sent again. The window is kept as small as we can: the row is marked sent right after
+      the provider call returns, in one short transaction, before anything else. Providers
+      that de-duplicate get the idempotency key: ``Idempotency-Key`` header and
+      ``reference`` of the HTTP SMS backend, ``metadata`` of django-anymail (for webhook
+      matching), and a ``Message-ID`` derived from it so that mail clients show a duplicate
+      once.
+    * A message can be sent late (broker down for a day) but is never silently dropped; one
+      still unsent past its deadline shows as *late* until it is sent or fails.
+    * Every delivery attempt leaves a ``DeliveryAttempt`` row, including attempts cut short
+      by a dead worker (recorded as *interrupted* when the message is claimed again).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from crous_admin.errors import ConflictError
+from notifications import statements
+from notifications.delivery import DeliveryError, deliver, e164
+from notifications.models import (
+    SECRET_CONTEXT_PREFIX,
+    AttemptOutcome,
+    Channel,
+    Message,
+    MessageStatus,
+    redact_context,
+)
+from notifications.policy import DeliveryPolicy, delivery_policy
+from notifications.rendering import templates_check
+
+if TYPE_CHECKING:
+    from crous_admin.accounts.models import User
+    from residences.models import Crous
+
+logger = logging.getLogger(__name__)
+
+STAFF_ALERT_TEMPLATE = "staff_alert_message_failed"
+# Enough to ride out a broker blip, short enough not to hold a web request for long when the
+# broker is down: the sweep delivers whatever could not be enqueued.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+# Keeps ``IN (...)`` lists under every database's parameter limit.
+CHUNK = 500
+
+
+class DeliveryOutcome:
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not due, already handled, or claimed by another worker
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    """One message to queue (the arguments of ``message_queue``)."""
+
+    crous: Crous
+    recipient: str
+    channel: str
+    template_key: str
+    language: str
+    idempotency_key: str
+    context: dict[str, Any] = field(default_factory=dict)
+    deadline: datetime | None = None
+    not_before: datetime | None = None
+
+
+# --- Queueing --------------------------------------------------------------------------------
+
+
+def message_queue(
+    *,
+    crous: Crous,
+    recipient: str,
+    channel: str,
+    template_key: str,
+    language: str,
+    context: dict[str, Any],
+    idempotency_key: str,
+    deadline: datetime | None = None,
+    not_before: datetime | None = None,
+) -> Message:
+    """Queues one message in the caller's transaction; it is delivered once that commits.
+
+    Returns the existing message when ``idempotency_key`` was queued before (nothing new
+    is sent). ``deadline`` bounds the retries (default: NOTIFICATIONS_DEFAULT_DEADLINE_SECONDS
+    from now); ``not_before`` delays the first attempt. Raises ``ValueError`` for a
+    programming error (unknown channel, language or template, key reused for another Crous).
+    """
+    spec = MessageSpec(
+        crous=crous,
+        recipient=recipient,
+        channel=channel,
+        template_key=template_key,
+        language=language,
+        context=context,
+        idempotency_key=idempotency_key,
+        deadline=deadline,
+        not_before=not_before,
+    )
+    now = timezone.now()
+    fields = _prepared(spec, now=now, policy=delivery_policy(), checked=set())
+    # The outbox is infrastructure called by trusted services, often from inside a
+    # student's or staff member's scope; the Crous it writes for is explicit.
+    with scopes_disabled(), transaction.atomic():
+        message, created = Message.objects.get_or_create(
+            idempotency_key=fields.pop("idempotency_key"), defaults=fields
+        )
+        if created:
+            transaction.on_commit(partial(_schedule, [message.pk], message.not_before))
+        elif message.crous_id != crous.pk or message.channel != fields["channel"]:
+            raise ValueError(
+                f"Idempotency key {idempotency_key!r} already names message {message.pk} "
+                f"of another Crous or channel: make keys specific to their event."
+            )
+    return message
+
+
+def message_queue_bulk(*, messages: Iterable[MessageSpec]) -> list[Message]:
+    """Queues many messages at once (a few queries per 500), in the caller's transaction.
+
+    Same contract as ``message_queue`` for each item: returns the messages in the order
+    given, existing ones for keys queued before.
+    """
+    specs = list(messages)
+    if not specs:
+        return []
+    now, policy, checked = timezone.now(), delivery_policy(), set[tuple[str, str]]()
+    prepared: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        fields = _prepared(spec, now=now, policy=policy, checked=checked)
+        prepared.setdefault(fields["idempotency_key"], fields)
+    keys = list(prepared)
+    with scopes_disabled(), transaction.atomic():
+        existing: set[str] = set()
+        for chunk in _chunks(keys):
+            existing.update(
+                Message.objects.filter(idempotency_key__in=chunk).values_list(
+                    "idempotency_key", flat=True
+                )
+            )
+        new_keys = [key for key in keys if key not in existing]
+        # ignore_conflicts: a concurrent transaction may queue the same key meanwhile; the
+        # unique index keeps one row, and the re-read below returns it.
+        Message.objects.bulk_create(
+            [Message(**prepared[key]) for key in new_keys], batch_size=CHUNK, ignore_conflicts=True
+        )
+        by_key: dict[str, Message] = {}
+        for chunk in _chunks(keys):
+            by_key.update(
+                (m.idempotency_key, m)
+                for m in Message.objects.filter(idempotency_key__in=chunk).select_related("crous")
+            )
+        for key in existing:
+            message, fields = by_key[key], prepared[key]
+            if message.crous_id != fields["crous"].pk or message.channel != fields["channel"]:
+                raise ValueError(
+                    f"Idempotency key {key!r} already names message {message.pk} of another "
+                    "Crous or channel: make keys specific to their event."
+                )
+        due: dict[datetime, list[int]] = {}
+        for key in new_keys:
+            message = by_key[key]
+            due.setdefault(message.not_before, []).append(message.pk)
+        for not_before, ids in due.items():
+            transaction.on_commit(partial(_schedule, ids, not_before))
+    return [by_key[spec.idempotency_key.strip()] for spec in specs]
+
+
+def _prepared(
+    spec: MessageSpec, *, now: datetime, policy: DeliveryPolicy, checked: set[tuple[str, str]]
+) -> dict[str, Any]:
+    """The row's fields for ``spec``, normalised; ValueError on a programming error."""
+    channel = Channel(spec.channel)
+    key = spec.idempotency_key.strip()
+    if not key or len(key) > 200:
+        raise ValueError("An idempotency key is required and has at most 200 characters.")
+    try:
+        language = translation.get_supported_language_variant(spec.language)
+    except LookupError as exc:
+        raise ValueError(f"Unsupported language {spec.language!r}.") from exc
+    if (channel, spec.template_key) not in checked:
+        templates_check(channel=channel, template_key=spec.template_key)
+        checked.add((channel, spec.template_key))
+    recipient = spec.recipient.strip()
+    if channel == Channel.SMS:
+        # An invalid number is kept as given: the message fails visibly for staff, instead
+        # of failing the business change that caused it.
+        recipient = e164(recipient) or recipient
+    return {
+        "crous": spec.crous,
+        "recipient": recipient,
+        "channel": channel.value,
+        "template_key": spec.template_key,
+        "language": language,
+        "context": spec.context or {},
+        "idempotency_key": key,
+        "status": MessageStatus.PENDING,
+        "not_before": spec.not_before or now,
+        "deadline": spec.deadline or now + policy.default_deadline,
+        "created_at": now,
+    }
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- Enqueueing tasks ------------------------------------------------------------------------
+
+
+def _schedule(message_ids: Sequence[int], not_before: datetime) -> None:
+    """Rings the doorbell for messages due at ``not_before`` (runs after commit)."""
+    policy = delivery_policy()
+    delay = (not_before - timezone.now()).total_seconds()
+    if delay <= 0:
+        _enqueue(message_ids)
+    elif delay <= policy.max_countdown.total_seconds():
+        _enqueue(message_ids, countdown=delay)
+    # Later than that: left to the sweep, never an ETA near the visibility timeout.
+
+
+def _enqueue(message_ids: Sequence[int], *, countdown: float | None = None) -> int:
+    """Sends one delivery task per message; returns how many reached the broker.
+
+    A broker failure is logged, not raised: the rows are committed and the sweep will
+    enqueue them again once the broker is back.
+    """
+    from kombu.exceptions import KombuError
+
+    from notifications.tasks import deliver_message
+
+    for done, message_id in enumerate(message_ids):
+        try:
+            deliver_message.apply_async(
+                (message_id,), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
+        except (KombuError, OSError) as exc:
+            logger.warning(
+                "Broker unreachable (%s): %d of %d message(s) left for the outbox sweep.",
+                exc,
+                len(message_ids) - done,
+                len(message_ids),
+            )
+            return done
+    return len(message_ids)
+
+
+# --- Delivering ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claim:
+    token: uuid.UUID
+    at: datetime
+    interrupted_since: datetime | None  # set when we took over a dead worker's claim
+
+
+def _claim(message_id: int, policy: DeliveryPolicy) -> tuple[_Claim, Message] | None:
+    """Takes the message for this worker, or None if it is not due or someone holds it."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    # The ordinary case, one statement: pending and due -> sending, won by exactly one worker.
+    message = statements.claim_due(
+        message_id=message_id, token=token, now=now, due_by=now + policy.clock_tolerance
+    )
+    if message is not None:
+        statements.crous_of(message)
+        return _Claim(token, now, None), message
+    # A claim whose lease expired belongs to a dead worker; take it over by compare-and-swap
+    # on that claim's token, so two workers reclaiming at once cannot both win.
+    stale = (
+        Message.objects.filter(
+            pk=message_id, status=MessageStatus.SENDING, claimed_at__lt=now - policy.claim_lease
+        )
+        .values_list("claim_token", "claimed_at")
+        .first()
+    )
+    if stale and Message.objects.filter(
+        pk=message_id, status=MessageStatus.SENDING, claim_token=stale[0]
+    ).update(
+        status=MessageStatus.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+    ):
+        message = Message.objects.select_related("crous").get(pk=message_id)
+        return _Claim(token, now, stale[1]), message
+    return None
+
+
+def message_deliver(*, message_id: int, worker: str = "") -> str:
+    """Delivers one message if it is due and nobody else holds it; safe to run any number
+    of times. Returns a ``DeliveryOutcome``."""
+    policy = delivery_policy()
+    with scopes_disabled():
+        claimed = _claim(message_id, policy)
+        if claimed is None:
+            return DeliveryOutcome.SKIPPED
+        claim, message = claimed
+        if claim.interrupted_since is not None:
+            statements.record_attempt(
+                message_id=message.pk,
+                number=max(message.attempts - 1, 1),
+                at=claim.interrupted_since,
+                outcome=AttemptOutcome.INTERRUPTED,
+                error="The worker stopped before this attempt finished; claimed again once "
+                "its lease had expired.",
+            )
+        started = time.monotonic()
+        try:
+            provider_id = deliver(message)
+        except DeliveryError as exc:
+            return _record_failure(message, claim, exc, policy, worker, _ms_since(started))
+        return _record_success(message, claim, provider_id, worker, _ms_since(started))
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _record_success(
+    message: Message, claim: _Claim, provider_id: str, worker: str, duration_ms: int
+) -> str:
+    sent_at, note = timezone.now(), ""
+    # Written first and alone, right after the provider's answer: the shorter this window,
+    # the rarer a resend after a crash (see the decision record above).
+    with transaction.atomic():
+        if not statements.mark_sent(
+            message_id=message.pk,
+            token=claim.token,
+            sent_at=sent_at,
+            provider_message_id=provider_id,
+        ):
+            # Our lease expired while the provider was answering and another worker took
+            # the message over. It was sent: say so, unless the other worker is sending too.
+            Message.objects.filter(
+                pk=message.pk, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
+            ).update(
+                status=MessageStatus.SENT,
+                sent_at=sent_at,
+                provider_message_id=provider_id[:255],
+                last_error="",
+                claim_token=None,
+                claimed_at=None,
+            )
+            note = "Sent after the claim had expired: another worker may have sent it too."
+            logger.warning("Message %s: %s", message.pk, note)
+        if any(str(key).startswith(SECRET_CONTEXT_PREFIX) for key in message.context or {}):
+            Message.objects.filter(pk=message.pk).update(context=redact_context(message.context))
+        statements.record_attempt(
+            message_id=message.pk,
+            number=message.attempts,
+            at=claim.at,
+            outcome=AttemptOutcome.SENT,
+            error=note,
+            duration_ms=duration_ms,
+            worker=worker,
+        )
+    return DeliveryOutcome.SENT
+
+
+def _record_failure(
+    message: Message,
+    claim: _Claim,
+    exc: DeliveryError,
+    policy: DeliveryPolicy,
+    worker: str,
+    duration_ms: int,
+) -> str:
+    now = timezone.now()
+    error = str(exc)[:2000] or type(exc).__name__
+    next_at = (
+        policy.next_attempt_at(
+            attempt=message.attempts,
+            now=now,
+            deadline=message.deadline,
+            retry_after=exc.retry_after,
+        )
+        if exc.retryable
+        else None
+    )
+    released = {"last_error": error, "claim_token": None, "claimed_at": None}
+    mine = Message.objects.filter(pk=message.pk, claim_token=claim.token)
+    with transaction.atomic():
+        if next_at is not None:
+            updated = mine.update(status=MessageStatus.PENDING, not_before=next_at, **released)
+            outcome = AttemptOutcome.RETRY
+            if updated:
+                transaction.on_commit(partial(_schedule, [message.pk], next_at))
+        else:
+            updated = mine.update(status=MessageStatus.FAILED, **released)
+            outcome = AttemptOutcome.FAILED
+            if updated:
+                message.status, message.last_error = MessageStatus.FAILED, error
+                _alert_staff(message)
+        statements.record_attempt(
+            message_id=message.pk,
+            number=message.attempts,
+            at=claim.at,
+            outcome=outcome,
+            error=error,
+            duration_ms=duration_ms,
+            worker=worker,
+        )
+    log: Callable[..., None] = logger.warning if outcome == AttemptOutcome.RETRY else logger.error
+    log("Message %s attempt %s: %s (%s)", message.pk, message.attempts, outcome, error)
+    return DeliveryOutcome.RETRY if outcome == AttemptOutcome.RETRY else DeliveryOutcome.FAILED
+
+
+def _alert_staff(message: Message) -> None:
+    """Queues the "a message failed" email to the Crous' contact address (same transaction)."""
+    if message.template_key == STAFF_ALERT_TEMPLATE:
+        # An alert about an alert would loop; the back-office counts it as failed anyway.
+        logger.error("Staff alert %s could not be delivered: %s", message.pk, message.last_error)
+        return
+    crous = message.crous
+    message_queue(
+        crous=crous,
+        recipient=crous.contact_email,
+        channel=Channel.EMAIL,
+        template_key=STAFF_ALERT_TEMPLATE,
+        language=settings.LANGUAGE_CODE,
+        context={
+            "message_id": message.pk,
+            "template_key": message.template_key,
+            "channel": message.channel,
+            "recipient": message.recipient,
+            "attempts": message.attempts,
+            "last_error": message.last_error,
+            "created_at": message.created_at,
+            "deadline": message.deadline,
+            "admin_url": _admin_url(message),
+        },
+        # One alert per failure: attempts only grow, so a message retried by staff that
+        # fails again alerts again.
+        idempotency_key=f"staff-alert:message-failed:{message.pk}:{message.attempts}",
+    )
+
+
+def _admin_url(message: Message) -> str:
+    try:
+        path = reverse("admin:notifications_message_change", args=[message.pk])
+    except NoReverseMatch:
+        return ""
+    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+
+
+# --- Sweeping --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    pending: int
+    reclaimable: int
+
+
+def message_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Enqueues again every message whose task was lost or whose backoff has elapsed.
+
+    * pending messages due for longer than the grace period (their on-commit task never
+      ran: broker restarted empty, or down when they were queued; or a long backoff, which
+      never gets a countdown);
+    * messages claimed longer ago than the lease (worker killed mid-send).
+
+    Safe to run concurrently and as often as wanted: the claim decides who sends.
+    """
+    policy = delivery_policy()
+    now = now or timezone.now()
+    with scopes_disabled():
+        lost = list(
+            Message.objects.filter(
+                status=MessageStatus.PENDING, not_before__lte=now - policy.sweep_grace
+            )
+            .order_by("not_before")
+            .values_list("pk", flat=True)[: policy.sweep_batch]
+        )
+        stale = list(
+            Message.objects.filter(
+                status=MessageStatus.SENDING, claimed_at__lt=now - policy.claim_lease
+            )
+            .order_by("claimed_at")
+            .values_list("pk", flat=True)[: policy.sweep_batch]
+        )
+        if not (lost or stale):
+            return SweepResult(0, 0)
+        with transaction.atomic():
+            # Due "now": the next sweeps leave them alone for one grace period, time enough
+            # for the task enqueued here to run, instead of enqueueing a backlog every minute.
+            for chunk in _chunks(lost):
+                Message.objects.filter(pk__in=chunk, status=MessageStatus.PENDING).update(
+                    not_before=now
+                )
+            transaction.on_commit(partial(_enqueue, lost + stale))
+    logger.info("Outbox sweep: %d pending and %d expired claims enqueued.", len(lost), len(stale))
+    return SweepResult(len(lost), len(stale))
+
+
+# --- Staff actions ---------------------------------------------------------------------------
+
+
+def message_retry(*, message: Message, by: User | None) -> Message:
+    """Puts a failed message back in the queue for an attempt now.
+
+    The deadline is not moved (it is the promise made to the student, and what *late*
+    measures): a message past it gets this one attempt and fails again if that fails.
+    """
+    with scopes_disabled(), transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
+            status=MessageStatus.PENDING, not_before=timezone.now(), claimed_at=None
+        )
+        if not updated:
+            raise ConflictError(
+                _("Only failed messages can be retried; this one is %(status)s.")
+                % {"status": message.get_status_display()},
+                code="message_not_failed",
+            )
+        transaction.on_commit(partial(_enqueue, [message.pk]))
+        message.refresh_from_db()
+    logger.info("Message %s put back in the queue by %s.", message.pk, by)
+    return message

@@ -1,0 +1,36 @@
+"""SMS backends for tests: a provider that always fails, one that is slow.
+
+``SlowFileSmsBackend`` is used by the integration tests' worker processes: it waits
+``SMS_TEST_DELAY`` seconds (environment) *before* writing, so a worker killed during the wait
+has not delivered anything.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+
+from notifications.sms.backends.base import (
+    BaseSmsBackend,
+    SmsMessage,
+    SmsPermanentError,
+    SmsRetryableError,
+)
+from notifications.sms.backends.filebased import SmsBackend as FileSmsBackend
+
+
+class RetryableFailureSmsBackend(BaseSmsBackend):
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        raise SmsRetryableError("SMS provider answered 503: try again later")
+
+
+class PermanentFailureSmsBackend(BaseSmsBackend):
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        raise SmsPermanentError("SMS provider answered 400: unknown destination number")
+
+
+class SlowFileSmsBackend(FileSmsBackend):
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        time.sleep(float(os.environ.get("SMS_TEST_DELAY", "0")))
+        return super().send_messages(messages)

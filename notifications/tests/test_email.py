@@ -1,0 +1,95 @@
+"""Emails: rendered in the student's language, sent in the name of their Crous."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from notifications.delivery import message_id_header
+from notifications.models import MessageStatus
+from notifications.services import message_deliver
+from notifications.tests.factories import MessageFactory
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting", "footer"),
+    [
+        (
+            "fr",
+            "Message de test du Crous de Bordeaux-Aquitaine",
+            "Bonjour Léa,",
+            "Ce message vous a été envoyé par le Crous de Bordeaux-Aquitaine.",
+        ),
+        (
+            "en",
+            "Test message from the Crous de Bordeaux-Aquitaine",
+            "Hello Léa,",
+            "This message was sent by the Crous de Bordeaux-Aquitaine.",
+        ),
+    ],
+)
+def test_an_email_is_rendered_in_the_message_language_in_the_name_of_the_crous(
+    bordeaux, language, subject, greeting, footer
+):
+    message = MessageFactory(crous=bordeaux, language=language, context={"first_name": "Léa"})
+
+    message_deliver(message_id=message.pk)
+
+    (email,) = mail.outbox
+    assert email.subject == subject
+    assert email.from_email == '"Crous de Bordeaux-Aquitaine" <ne-pas-repondre@crous.example>'
+    assert email.reply_to == ["contact@bordeaux.crous.example"]
+    assert email.body.startswith(greeting)
+    assert footer in email.body
+    (html, mimetype) = email.alternatives[0]
+    assert mimetype == "text/html"
+    assert f'<html lang="{language}">' in html
+    assert greeting in html
+    assert footer in html
+
+
+def test_the_crous_name_is_quoted_safely_in_the_from_header(bordeaux):
+    bordeaux.name = 'Crous "Test", Réunion'
+    bordeaux.save()
+    message = MessageFactory(crous=bordeaux)
+
+    message_deliver(message_id=message.pk)
+
+    (email,) = mail.outbox
+    assert email.from_email == '"Crous \\"Test\\", Réunion" <ne-pas-repondre@crous.example>'
+    # Django encodes it on the wire; the header must still parse to one mailbox.
+    assert "ne-pas-repondre@crous.example" in email.message()["From"]
+
+
+def test_text_parts_are_not_html_escaped(bordeaux):
+    message = MessageFactory(crous=bordeaux, language="fr", context={"first_name": "D'Arc & <Co>"})
+
+    message_deliver(message_id=message.pk)
+
+    (email,) = mail.outbox
+    assert email.body.startswith("Bonjour D'Arc & <Co>,")
+    assert "D&#x27;Arc &amp; &lt;Co&gt;" in email.alternatives[0][0]
+
+
+def test_every_attempt_of_a_message_carries_the_same_message_id(bordeaux):
+    message = MessageFactory(crous=bordeaux, idempotency_key="renewal-confirmation:9")
+
+    message_deliver(message_id=message.pk)
+
+    (email,) = mail.outbox
+    assert email.extra_headers["Message-ID"] == message_id_header(message)
+    assert email.message()["Message-ID"] == message_id_header(message)
+    assert message_id_header(message).endswith("@crous.example>")
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+
+
+def test_an_invalid_address_fails_the_message_for_good(bordeaux):
+    message = MessageFactory(crous=bordeaux, recipient="lea.martin@")
+
+    message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert message.last_error == "Invalid email address 'lea.martin@'."
+    assert mail.outbox == []
