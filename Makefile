@@ -25,7 +25,7 @@ seed: migrate
 
 ## make run: install, migrate, seed demo data if empty, then web + Celery worker + beat.
 run: seed
-	@mkdir -p var/celery-broker/processed var/outbox/email var/outbox/sms
+	@mkdir -p var/celery-broker/processed var/celery-broker/control var/outbox/email var/outbox/sms
 	$(BIN)/honcho -f Procfile.dev start
 
 ## make test: install and run the whole suite (SQLite by default; DATABASE_URL / REDIS_URL honoured).

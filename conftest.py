@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from crous_admin import celery_app
@@ -38,6 +39,12 @@ def _celery_eager() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _email_and_sms_in_memory(settings: pytest.FixtureRequest) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    # PBKDF2 at Django's iteration count costs ~0.3 s a hash here; tests test logic, not it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -92,7 +99,7 @@ def national_admin(db: None):
 
 @pytest.fixture
 def linked_student_file(bordeaux):
-    """A Bordeaux tenant file whose student has a user account linked to it."""
+    """A Bordeaux tenant file linked to its student's account."""
     from residences.tests.factories import UserFactory
     from tenants.models import TenantFileStatus
     from tenants.tests.factories import TenantFileFactory
@@ -100,7 +107,8 @@ def linked_student_file(bordeaux):
     user = UserFactory(email="lea.martin@etu.example")
     return TenantFileFactory(
         crous=bordeaux,
-        student__user=user,
+        linked_user=user,
+        linked_at=timezone.now(),
         student__email=user.email,
         status=TenantFileStatus.ACTIVE,
         start_date=date(2026, 9, 1),
@@ -109,7 +117,7 @@ def linked_student_file(bordeaux):
 
 @pytest.fixture
 def linked_student(linked_student_file):
-    return linked_student_file.student.user
+    return linked_student_file.linked_user
 
 
 @pytest.fixture
@@ -144,3 +152,12 @@ def celery_worker_process(transactional_db, tmp_path):
         celery_app.conf.task_always_eager = True
         for worker in started:
             worker.stop()
+
+
+@pytest.fixture
+def api_client():
+    """A DRF test client; log a persona in with ``api_client.force_login(user)`` (session,
+    scope opened by the middleware) or ``api_client.credentials(HTTP_AUTHORIZATION=...)``."""
+    from rest_framework.test import APIClient
+
+    return APIClient()

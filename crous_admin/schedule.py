@@ -18,4 +18,14 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    # The outbox's safety net (notifications/services.py): enqueues again the messages whose
+    # task was lost (Redis restarted empty or down at commit), whose long retry backoff has
+    # elapsed, or whose worker died mid-send (claim lease expired). Every minute bounds that
+    # extra delay to about a minute plus the grace period, for two indexed queries when there
+    # is nothing to do; a late run is skipped (expires) since the next one does the same work.
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
 }

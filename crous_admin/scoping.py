@@ -6,7 +6,7 @@ two dimensions:
 ``crous``
     private data (students, tenant files, staff memberships, and later tickets, renewal
     requests, messages…): staff see the Crous they belong to, a student the Crous that hold
-    a file of theirs, anybody else nothing.
+    a tenant file linked to their account, anybody else nothing.
 ``catalog_crous``
     the public catalogue (Crous, residences, housing units): staff see and edit their own
     Crous only, everybody else may read the whole catalogue.
@@ -87,10 +87,15 @@ def _student_crous_ids(user: User) -> tuple[int, ...]:
     # import time of the settings' middleware list.
     from django_scopes import scopes_disabled
 
-    from tenants.models import Student
+    from tenants.models import TenantFile
 
     with scopes_disabled():
-        ids = Student.objects.filter(user=user).values_list("crous_id", flat=True).distinct()
+        ids = (
+            TenantFile.objects.filter(linked_user=user)
+            .order_by()  # the default ordering would make DISTINCT keep one row per file
+            .values_list("crous_id", flat=True)
+            .distinct()
+        )
         return tuple(sorted(ids))
 
 

@@ -44,13 +44,23 @@ else:
             "e.g. ALLOWED_HOSTS=logement.crous.example,admin.crous.example"
         )
 
+# The public address of the site, for links in emails and SMS (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # Tenant codes are stored as a keyed HMAC. The key is its own so that rotating SECRET_KEY
 # does not invalidate codes already sent to students (see docs/adr/0003-tenant-code-storage.md).
 TENANT_CODE_HMAC_KEY = env.str("TENANT_CODE_HMAC_KEY", default=SECRET_KEY)
+# Per-Crous settings (residences.Crous) decide attempts and block hours; these apply to an
+# account's wrong codes when no tenant file tells which Crous it is about.
+TENANT_CODE_DEFAULT_MAX_ATTEMPTS = 5
+TENANT_CODE_DEFAULT_BLOCK_HOURS = 3
+# Codes typed from one IP address in an hour (a residence's shared connection counts once).
+TENANT_CODE_ATTEMPTS_PER_IP_PER_HOUR = env.int("TENANT_CODE_ATTEMPTS_PER_IP_PER_HOUR", default=60)
 
 INSTALLED_APPS = [
     "crous_admin.accounts",
-    "django.contrib.admin",
+    # Django's admin with the back-office site as admin.site (crous_admin/admin.py).
+    "crous_admin.apps.CrousAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -162,6 +172,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "data_folder_out": str(CELERY_BROKER_DIR),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
+        # Broadcasts (worker control, ``celery inspect``) otherwise land in ./control.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -215,9 +227,26 @@ MEDIA_URL = "media/"
 # --- Email and SMS ------------------------------------------------------------------------
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = VAR_DIR / "outbox" / "email"
+EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "outbox" / "email")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Crous <ne-pas-repondre@crous.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# django-anymail (EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend) reads its keys from
+# every ANYMAIL_* variable, e.g. ANYMAIL_BREVO_API_KEY -> ANYMAIL["BREVO_API_KEY"].
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in env.ENVIRON.items()
+    if name.startswith("ANYMAIL_")
+}
+# SMS backends are shaped like Django's email backends (notifications/sms/, docs/notifications.md).
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.backends.filebased.SmsBackend")
+SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(VAR_DIR / "outbox" / "sms")))
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# Outbox delivery (defaults of the other knobs: notifications/policy.py). A claim older than
+# the lease is presumed dead and taken over; it must outlast the task time limit (60 s).
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env.int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", default=120)
+NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=120)
 
 # --- REST API -----------------------------------------------------------------------------
 
@@ -230,13 +259,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "crous_admin.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "crous_admin.api.filters.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crous_admin.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "1200/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "120/minute",
+        "user": "1200/minute",
+        # Tenant codes typed from one IP address (tenants.api.student_views.TenantCodeThrottle).
+        "tenant_code": "30/minute",
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many reverse proxies (load balancer, nginx…) stand before gunicorn: the client's
+    # address is then read from X-Forwarded-For that many hops back (crous_admin/client_ip.py).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "crous-admin API",
@@ -251,7 +288,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "DEFAULT_GENERATOR_CLASS": "crous_admin.api.schema.ScopesDisabledSchemaGenerator",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a "status": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitStatusEnum": "residences.models.UnitStatus",
+        "TenantFileStatusEnum": "tenants.models.TenantFileStatus",
+        "MessageStatusEnum": "notifications.models.MessageStatus",
+    },
 }
 
 # --- Security (production) ----------------------------------------------------------------

@@ -31,6 +31,9 @@ _CATALOG_READ = (
     | _perms("residences.housingunit", "view")
 )
 _TENANTS_READ = _perms("tenants.student", "view") | _perms("tenants.tenantfile", "view")
+# Every role reads its Crous' outbox (with each message's delivery attempts, shown inline);
+# "change" is the Crous administrator's "retry now" on failed messages.
+_OUTBOX_READ = _perms("notifications.message", "view")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HOUSING_OFFICER: frozenset(
@@ -39,8 +42,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("residences.housingunit", "add", "change")
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
+        | _OUTBOX_READ
     ),
-    Role.ASSISTANCE_AGENT: frozenset(_CATALOG_READ | _TENANTS_READ),
+    Role.ASSISTANCE_AGENT: frozenset(_CATALOG_READ | _TENANTS_READ | _OUTBOX_READ),
     Role.CROUS_ADMIN: frozenset(
         _CATALOG_READ
         | _perms("residences.crous", "change")
@@ -49,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("residences.staffmembership", "view", "add", "change", "delete")
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
+        | _perms("notifications.message", "view", "change")
     ),
 }
 ROLE_PERMISSIONS[Role.NATIONAL_ADMIN] = frozenset(

@@ -22,7 +22,7 @@ class CrousRoleBackend(BaseBackend):
             from residences.roles import permissions_for_roles
             from residences.selectors import staff_roles_of
 
-            cached = permissions_for_roles(staff_roles_of(user=user_obj))
+            cached = permissions_for_roles(r.role for r in staff_roles_of(user=user_obj))
             user_obj._crous_role_perm_cache = cached
         return cached
 

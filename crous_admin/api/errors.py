@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crous_admin.errors import ApplicationError
@@ -40,21 +41,31 @@ def _body(code: str, message: str, **more: Any) -> dict[str, Any]:
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:
+    # Django names errors of the whole object "__all__", DRF "non_field_errors": one name here.
+    non_field = api_settings.NON_FIELD_ERRORS_KEY
     if isinstance(detail, dict):
         return {
-            str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()
+            (non_field if k == NON_FIELD_ERRORS else str(k)): [
+                str(m) for m in (v if isinstance(v, list) else [v])
+            ]
+            for k, v in detail.items()
         }
     if isinstance(detail, list):
-        return {"non_field_errors": [str(m) for m in detail]}
-    return {"non_field_errors": [str(detail)]}
+        return {non_field: [str(m) for m in detail]}
+    return {non_field: [str(detail)]}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         fields = {exc.field: [exc.message]} if exc.field else None
-        return Response(
+        response = Response(
             _body(exc.code, exc.message, fields=fields, details=exc.extra), status=exc.status
         )
+        retry_after = exc.extra.get("retry_after_seconds")
+        if exc.status == status.HTTP_429_TOO_MANY_REQUESTS and retry_after is not None:
+            # As DRF does for its own throttling: clients wait without parsing the body.
+            response["Retry-After"] = str(max(int(retry_after), 1))
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -1,16 +1,65 @@
-"""API permissions: roles give verbs (model permissions), the Crous scope gives rows."""
+"""API permissions: roles give verbs (model permissions), the Crous scope gives rows.
+
+Three layers, each answering one question:
+
+* ``has_permission`` — may this role do this verb at all (``view``/``add``/``change``…)?
+  Refused: 401 when anonymous, 403 otherwise.
+* the Crous scope (``CrousScopedAPIMixin``) — which rows exist for the caller: another
+  Crous' row is a 404, exactly like a row that does not exist.
+* ``has_object_permission`` and ``CrousScopedAPIMixin.check_crous_permission`` — for a
+  person holding roles in several Crous, the verb must come from a role held *in the row's
+  Crous* (an assistance agent in Versailles who is a housing officer in Bordeaux may not
+  edit Versailles rows).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import permissions
 
 from crous_admin.scoping import scope_for
+from residences.roles import permissions_for_roles
+from residences.selectors import staff_roles_of
+
+
+def _role_permissions(user: Any, *, crous_id: int | None = None, anywhere: bool) -> set[str]:
+    roles = staff_roles_of(user=user)  # loaded once per request with the caller's scope
+    return permissions_for_roles(
+        r.role for r in roles if anywhere or r.crous_id is None or r.crous_id == crous_id
+    )
+
+
+def user_has_perms(user: Any, perms: Iterable[str]) -> bool:
+    """``user.has_perms`` asking the Crous roles first.
+
+    Roles are already loaded with the caller's scope; Django's ``ModelBackend`` (direct user
+    and group permissions) costs two queries and is only asked when the roles say no.
+    """
+    perms = set(perms)
+    if not user.is_active:
+        return False
+    if perms <= _role_permissions(user, anywhere=True):
+        return True
+    return user.has_perms(perms)
+
+
+def user_has_perms_in_crous(user: Any, perms: Iterable[str], crous_id: int | None) -> bool:
+    """Whether roles held in ``crous_id`` (or the national role) grant every one of ``perms``."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return set(perms) <= _role_permissions(user, crous_id=crous_id, anywhere=False)
 
 
 class CrousModelPermissions(permissions.DjangoModelPermissions):
-    """Model permissions for every method, reads included (``view_<model>``)."""
+    """Model permissions for every method, reads included (``view_<model>``).
+
+    A view maps extra actions to permissions with ``action_permissions``, e.g.
+    ``{"end": ["%(app_label)s.change_%(model_name)s"]}`` (by default a POST needs ``add``).
+    """
 
     perms_map = {
         **permissions.DjangoModelPermissions.perms_map,
@@ -18,6 +67,27 @@ class CrousModelPermissions(permissions.DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": [],
     }
+
+    def required_permissions(self, request: Any, view: Any) -> list[str]:
+        model = self._queryset(view).model
+        templates = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if templates is None:
+            return self.get_required_permissions(request.method, model)
+        names = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
+        return [template % names for template in templates]
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        return user_has_perms(user, self.required_permissions(request, view))
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True  # the scope already decided which rows are readable
+        return user_has_perms_in_crous(
+            request.user, self.required_permissions(request, view), view.crous_id_of(obj)
+        )
 
 
 class CatalogPermissions(CrousModelPermissions):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from operator import attrgetter
 from typing import Any
 
-from rest_framework import viewsets
+from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from crous_admin.api.permissions import CrousModelPermissions, user_has_perms_in_crous
 from crous_admin.scoping import crous_scope
 
 
@@ -17,11 +20,20 @@ class CrousScopedAPIMixin:
 
     The middleware only knows the session user; a token is authenticated by DRF inside the
     view, so the scope is (re)opened here, after authentication and before anything reads.
+
+    ``crous_field`` is the attribute path from an object to its Crous id (``"crous_id"``,
+    ``"residence.crous_id"``…), used to check that a multi-Crous staff member's role in
+    *that* Crous allows a write.
     """
 
+    crous_field = "crous_id"
     _crous_scope_stack: ExitStack | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A method the view does not handle is a 405 for everybody, before permissions
+        # (which would otherwise answer 403 to a DELETE the role does not grant).
+        if getattr(self, request.method.lower(), None) is None:
+            raise exceptions.MethodNotAllowed(request.method)
         stack = ExitStack()
         stack.enter_context(crous_scope(request.user))
         self._crous_scope_stack = stack
@@ -37,6 +49,29 @@ class CrousScopedAPIMixin:
                 self._crous_scope_stack.close()
                 self._crous_scope_stack = None
 
+    def get_authenticate_header(self, request: Request) -> str | None:
+        # Session authentication comes first but has no challenge, which would turn every
+        # "not logged in" into a 403; answer 401 with the token challenge instead.
+        for authenticator in self.get_authenticators():  # type: ignore[attr-defined]
+            header = authenticator.authenticate_header(request)
+            if header:
+                return header
+        return None
+
+    def crous_id_of(self, obj: Any) -> int | None:
+        return attrgetter(self.crous_field)(obj)
+
+    def check_crous_permission(self, crous_id: int | None) -> None:
+        """Refuses (403) a write into ``crous_id`` unless a role held there allows it.
+
+        DRF checks object permissions on existing rows only; creates call this with the Crous
+        the new row goes to.
+        """
+        request = self.request  # type: ignore[attr-defined]
+        perms = CrousModelPermissions().required_permissions(request, self)
+        if not user_has_perms_in_crous(request.user, perms, crous_id):
+            self.permission_denied(request)  # type: ignore[attr-defined]
+
 
 class CrousScopedReadOnlyViewSet(CrousScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
     pass
@@ -44,3 +79,24 @@ class CrousScopedReadOnlyViewSet(CrousScopedAPIMixin, viewsets.ReadOnlyModelView
 
 class CrousScopedModelViewSet(CrousScopedAPIMixin, viewsets.ModelViewSet):
     pass
+
+
+class CrousScopedCreateUpdateViewSet(
+    CrousScopedAPIMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """List, retrieve, create and update; no delete (rows are deactivated or ended instead)."""
+
+
+class NotFoundView(CrousScopedAPIMixin, APIView):
+    """Any other path under the API: a 404 in the API's error format, not an HTML page."""
+
+    permission_classes = [permissions.AllowAny]
+    schema = None  # not an operation of the API
+
+    def dispatch_not_found(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise exceptions.NotFound()
+
+    get = post = put = patch = delete = head = options = dispatch_not_found

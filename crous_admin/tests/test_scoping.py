@@ -43,12 +43,12 @@ def test_anonymous_sees_the_catalogue_but_no_private_rows(bordeaux, versailles):
         assert Residence.objects.count() == 2  # one from the tenant file's unit, one here
 
 
-def test_student_sees_the_crous_of_their_own_records_only(linked_student, versailles):
+def test_student_sees_only_the_crous_of_files_linked_to_their_account(linked_student, versailles):
     TenantFileFactory(crous=versailles)
 
     with crous_scope(linked_student):
         files = list(TenantFile.objects.all())
-    assert [f.student.user for f in files] == [linked_student]
+    assert [f.linked_user for f in files] == [linked_student]
 
 
 def test_scope_is_computed_once_per_user_object(bordeaux_officer, django_assert_num_queries):

@@ -1,0 +1,101 @@
+"""A bounded HTTP client loop on the loopback interface: N requests, C threads, a time limit."""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Sample:
+    """What one series of requests to one URL measured."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed_s: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.elapsed_s if self.elapsed_s else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        if len(self.latencies_ms) == 1:
+            return self.latencies_ms[0]
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[int(p) - 1]
+
+    def merge(self, other: Sample) -> None:
+        self.latencies_ms += other.latencies_ms
+        self.errors += other.errors
+        self.elapsed_s += other.elapsed_s
+        for status, n in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+
+
+def get(
+    port: int, path: str, *, headers: dict[str, str], timeout: float = 60.0
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def run(
+    *,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    requests: int,
+    concurrency: int,
+    time_limit_s: float,
+) -> Sample:
+    """Sends ``requests`` GETs with ``concurrency`` threads, stopping early at the time limit.
+
+    Only 200 answers count as requests; anything else is an error (and fails the run).
+    """
+    sample = Sample()
+    lock = threading.Lock()
+    issued = 0
+    deadline = time.monotonic() + time_limit_s
+
+    def worker() -> None:
+        nonlocal issued
+        while True:
+            with lock:
+                if issued >= requests or time.monotonic() >= deadline:
+                    return
+                issued += 1
+            started = time.perf_counter()
+            try:
+                status, _body = get(port, path, headers=headers)
+            except OSError:
+                status = 0
+            took_ms = (time.perf_counter() - started) * 1000
+            with lock:
+                sample.statuses[status] = sample.statuses.get(status, 0) + 1
+                if status == 200:
+                    sample.latencies_ms.append(took_ms)
+                else:
+                    sample.errors += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sample.elapsed_s = time.perf_counter() - started
+    return sample

@@ -1,0 +1,258 @@
+"""Every back-office admin × view × persona, against explicit expectations.
+
+The objects opened are Bordeaux objects (or, for models that belong to no Crous, plain rows).
+Adding a ModelAdmin to the site without an entry in ``EXPECTED`` fails
+``test_every_registered_admin_has_expectations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+
+VIEWS = ("changelist", "add", "change", "history", "delete")
+LOGIN = "login"  # redirected to the admin login page (anonymous, or not staff)
+PERSONAS = ("bordeaux_officer", "versailles_agent", "national_admin", "linked_student", "anonymous")
+
+#: (changelist, add, change, history, delete) for every persona but the two sent to login.
+Row = tuple[int, int, int, int, int]
+DENIED: Row = (403, 403, 403, 403, 403)
+
+
+def _crous(bordeaux: Any) -> Any:
+    return bordeaux
+
+
+def _residence(bordeaux: Any) -> Any:
+    from residences.tests.factories import ResidenceFactory
+
+    return ResidenceFactory(crous=bordeaux)
+
+
+def _unit(bordeaux: Any) -> Any:
+    from residences.tests.factories import HousingUnitFactory
+
+    return HousingUnitFactory(residence__crous=bordeaux)
+
+
+def _membership(bordeaux: Any) -> Any:
+    from residences.roles import Role
+    from residences.tests.factories import StaffMembershipFactory
+
+    return StaffMembershipFactory(crous=bordeaux, role=Role.ASSISTANCE_AGENT)
+
+
+def _user(bordeaux: Any) -> Any:
+    from residences.tests.factories import UserFactory
+
+    return UserFactory(email="someone@crous-bordeaux.example")
+
+
+def _student(bordeaux: Any) -> Any:
+    from tenants.tests.factories import StudentFactory
+
+    return StudentFactory(crous=bordeaux)
+
+
+def _tenant_file(bordeaux: Any) -> Any:
+    from tenants.tests.factories import TenantFileFactory
+
+    return TenantFileFactory(crous=bordeaux)
+
+
+def _message(bordeaux: Any) -> Any:
+    from notifications.tests.factories import MessageFactory
+
+    return MessageFactory(crous=bordeaux)
+
+
+def _heartbeat(bordeaux: Any) -> Any:
+    from crous_admin.health.models import Heartbeat
+
+    return Heartbeat.objects.create(name="celery", beat_at=timezone.now())
+
+
+def _token(bordeaux: Any) -> Any:
+    from rest_framework.authtoken.models import Token, TokenProxy
+
+    return TokenProxy.objects.get(pk=Token.objects.create(user=_user(bordeaux)).pk)
+
+
+def _interval(bordeaux: Any) -> Any:
+    from django_celery_beat.models import IntervalSchedule
+
+    return IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
+
+
+def _crontab(bordeaux: Any) -> Any:
+    from django_celery_beat.models import CrontabSchedule
+
+    return CrontabSchedule.objects.create(minute="0", hour="3")
+
+
+def _solar(bordeaux: Any) -> Any:
+    from django_celery_beat.models import SolarSchedule
+
+    return SolarSchedule.objects.create(event="sunrise", latitude=44.84, longitude=-0.58)
+
+
+def _clocked(bordeaux: Any) -> Any:
+    from django_celery_beat.models import ClockedSchedule
+
+    return ClockedSchedule.objects.create(clocked_time=timezone.now() + timedelta(days=1))
+
+
+def _periodic_task(bordeaux: Any) -> Any:
+    from django_celery_beat.models import PeriodicTask
+
+    return PeriodicTask.objects.create(
+        name="heartbeat",
+        task="crous_admin.health.tasks.record_heartbeat",
+        interval=_interval(bordeaux),
+    )
+
+
+# model label -> (object factory, {persona: expected statuses})
+# The Versailles agent opening a Bordeaux object gets the 404 of a missing id, before any
+# permission check; rows that belong to no Crous answer by permission only.
+EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
+    "residences.Crous": (
+        _crous,
+        {
+            "bordeaux_officer": (200, 403, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
+    "residences.Residence": (
+        _residence,
+        {
+            "bordeaux_officer": (200, 200, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 200),
+        },
+    ),
+    "residences.HousingUnit": (
+        _unit,
+        {
+            "bordeaux_officer": (200, 200, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 200),
+        },
+    ),
+    "residences.StaffMembership": (
+        _membership,
+        {
+            "bordeaux_officer": DENIED,
+            "versailles_agent": (403, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 200),
+        },
+    ),
+    "accounts.User": (
+        _user,
+        {
+            "bordeaux_officer": DENIED,
+            "versailles_agent": DENIED,
+            "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
+    "tenants.Student": (
+        _student,
+        {
+            "bordeaux_officer": (200, 200, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
+    "tenants.TenantFile": (
+        _tenant_file,
+        {
+            "bordeaux_officer": (200, 200, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
+    # The outbox is read-only; "change" is the Crous administrator's retry action on the list.
+    "notifications.Message": (
+        _message,
+        {
+            "bordeaux_officer": (200, 403, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 403, 200, 200, 403),
+        },
+    ),
+    # Superusers only, for everything below.
+    "health.Heartbeat": (
+        _heartbeat,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "authtoken.TokenProxy": (
+        _token,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "django_celery_beat.PeriodicTask": (
+        _periodic_task,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "django_celery_beat.IntervalSchedule": (
+        _interval,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "django_celery_beat.CrontabSchedule": (
+        _crontab,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "django_celery_beat.SolarSchedule": (
+        _solar,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "django_celery_beat.ClockedSchedule": (
+        _clocked,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+}
+
+
+def test_every_registered_admin_has_expectations():
+    registered = {model._meta.label for model in admin.site._registry}
+
+    missing = registered - EXPECTED.keys()
+    stale = EXPECTED.keys() - registered
+    assert not missing, (
+        f"Add {sorted(missing)} to EXPECTED in {__name__}: say what each persona may do there."
+    )
+    assert not stale, f"{sorted(stale)} are no longer registered: remove them from EXPECTED."
+
+
+def _url(model: Any, view: str, obj: Any) -> str:
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}"
+    return reverse(name) if view in ("changelist", "add") else reverse(name, args=[obj.pk])
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("label", sorted(EXPECTED))
+def test_admin_permission_matrix(request, client, bordeaux, label, persona):
+    make, expectations = EXPECTED[label]
+    model = next(m for m in admin.site._registry if m._meta.label == label)
+    obj = make(bordeaux)
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+
+    answered = {view: client.get(_url(model, view, obj)) for view in VIEWS}
+
+    if persona in ("anonymous", "linked_student"):
+        login = reverse("admin:login")
+        assert {
+            view: (r.status_code, r.url.split("?")[0] if r.status_code == 302 else None)
+            for view, r in answered.items()
+        } == dict.fromkeys(VIEWS, (302, login))
+    else:
+        assert {view: r.status_code for view, r in answered.items()} == dict(
+            zip(VIEWS, expectations[persona], strict=True)
+        )
