@@ -2,7 +2,8 @@
 
 A ``Student`` row belongs to one Crous: each Crous keeps its own record of the students it
 houses (docs/adr/0002-per-crous-scoping.md). A student housed by two Crous over the years has
-one record in each, both linked to the same user account.
+one record in each. A student's *account* is linked to a tenant file, not to the record:
+the tenant code links one account to one file (docs/adr/0006-tenant-code-links-account-to-file.md).
 """
 
 from __future__ import annotations
@@ -38,14 +39,6 @@ class Student(models.Model):
         help_text=_("Start year of the academic year the DSE covers: 2027 for 2027-2028."),
     )
     is_campus_france = models.BooleanField(_("Campus France"), default=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="student_records",
-        verbose_name=_("user account"),
-    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager(crous="crous")
@@ -86,11 +79,17 @@ class TenantFileStatus(models.TextChoices):
 CURRENT_STATUSES = (TenantFileStatus.ASSIGNED, TenantFileStatus.ACTIVE)
 
 
+class CodeDelivery(models.TextChoices):
+    EMAIL = "email", _("By email")
+    HAND_OVER = "hand_over", _("Handed over by the residence")
+
+
 class TenantFile(models.Model):
     """One student's occupancy of one housing unit of one Crous for a period.
 
-    The tenant (activation) code, its attempts and its link to the student's account are
-    added by the tenant-code feature; they live on this row because the code *is* the file's.
+    It carries the tenant (activation) code — only its keyed HMAC (tenants/codes.py) — and
+    the account the code linked to it. The code stays the file's for the whole occupation,
+    renewals included; re-issuing one replaces the HMAC, so the old code stops working.
     """
 
     crous = models.ForeignKey(
@@ -116,11 +115,35 @@ class TenantFile(models.Model):
         choices=TenantFileStatus.choices,
         default=TenantFileStatus.ASSIGNED,
     )
+    code_hmac = models.CharField(_("tenant code (HMAC)"), max_length=64, blank=True, default="")
+    code_issued_at = models.DateTimeField(_("code issued at"), null=True, blank=True)
+    code_expires_at = models.DateTimeField(_("code expires at"), null=True, blank=True)
+    code_delivery = models.CharField(
+        _("code delivery"), max_length=12, choices=CodeDelivery.choices, blank=True, default=""
+    )
+    code_handed_over_at = models.DateTimeField(_("code handed over at"), null=True, blank=True)
+    code_handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("code handed over by"),
+    )
+    linked_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_tenant_files",
+        verbose_name=_("linked account"),
+    )
+    linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ScopedManager(crous="crous")
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["code_hmac"])
 
     class Meta:
         verbose_name = _("tenant file")
@@ -136,12 +159,24 @@ class TenantFile(models.Model):
                 name="tenant_file_one_current_per_unit",
                 violation_error_message=_("This housing unit already has a current tenant file."),
             ),
+            # A code identifies its file: the HMAC is looked up on every attempt.
+            models.UniqueConstraint(
+                fields=["code_hmac"], condition=~Q(code_hmac=""), name="tenant_file_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(linked_user__isnull=True) | Q(linked_at__isnull=False),
+                name="tenant_file_linked_at_set",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["crous", "status", "academic_year"], name="tfile_crous_status_idx"
             ),
             models.Index(fields=["crous", "-academic_year", "-id"], name="tfile_crous_list_idx"),
+            # The national list (no Crous filter) in its default order: without it every page
+            # sorts all 300k files.
+            models.Index(fields=["-academic_year", "-id"], name="tfile_list_idx"),
+            models.Index(fields=["linked_user"], name="tfile_linked_user_idx"),
         ]
 
     def __str__(self) -> str:
@@ -154,3 +189,33 @@ class TenantFile(models.Model):
     @property
     def academic_year_label(self) -> str:
         return academic_year_label(self.academic_year)
+
+
+class CodeEntryGuard(models.Model):
+    """Wrong tenant codes counted against an account or a tenant file, and the block they earn.
+
+    One row per key (``account:<user id>`` or ``file:<tenant file id>``), so that one
+    attempt reads every counter it touches in one query and writes them in one statement
+    (tenants/code_redemption.py). Not per-Crous scoped: it holds no personal data and is only
+    read by the redemption service and, for one file, by staff screens through a selector.
+    """
+
+    key = models.CharField(_("key"), max_length=40, unique=True)
+    failures = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
+    first_failure_at = models.DateTimeField(_("first wrong code at"), null=True, blank=True)
+    blocked_until = models.DateTimeField(_("blocked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code entry guard")
+        verbose_name_plural = _("code entry guards")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"
+
+    @staticmethod
+    def account_key(user_id: int) -> str:
+        return f"account:{user_id}"
+
+    @staticmethod
+    def file_key(tenant_file_id: int) -> str:
+        return f"file:{tenant_file_id}"

@@ -44,13 +44,14 @@ def _record_author(instance: Any, by: User | None, reason: str) -> None:
 def student_create(*, by: User | None, crous_id: int, **fields: Any) -> Student:
     student = Student(crous_id=crous_id, **{k: v for k, v in fields.items() if k in STUDENT_FIELDS})
     student.ine = normalize_ine(student.ine)
-    student.full_clean()
+    # Before full_clean(), whose unique-constraint check would answer with a generic message.
     if Student.objects.filter(crous_id=crous_id, ine=student.ine).exists():
         raise ConflictError(
             _("A student with this INE already exists in this Crous: open their record instead."),
             code="student_exists",
             field="ine",
         )
+    student.full_clean()
     _record_author(student, by, "student created")
     student.save()
     return student

@@ -1,0 +1,55 @@
+"""Reads of students and tenant files.
+
+These read through the scoped managers: call them inside the viewer's scope (a request, or
+``crous_scope(user)``); staff get the rows of their Crous only.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from residences.selectors import CROUS_SUMMARY_FIELDS, RESIDENCE_SUMMARY_FIELDS
+from tenants.ine import normalize_ine
+from tenants.models import CodeEntryGuard, Student, TenantFile
+
+
+def students_for_list() -> QuerySet[Student]:
+    """Students with their Crous, and whether an account is linked to one of their files."""
+    return Student.objects.select_related("crous").annotate(has_account=student_has_account())
+
+
+def student_has_account() -> Exists:
+    """Annotation: a tenant file of the student is linked to an account."""
+    return Exists(TenantFile.objects.filter(student=OuterRef("pk"), linked_user__isnull=False))
+
+
+def student_search_q(term: str, *, prefix: str = "") -> Q:
+    """What a search box finds: the INE typed any way (spaces, dashes, lower case) or a part
+    of the last or first name. ``prefix`` reaches a student from another model
+    (``"student__"`` from a tenant file)."""
+    term = term.strip()
+    return (
+        Q(**{f"{prefix}ine": normalize_ine(term)})
+        | Q(**{f"{prefix}last_name__icontains": term})
+        | Q(**{f"{prefix}first_name__icontains": term})
+    )
+
+
+def tenant_files_for_list() -> QuerySet[TenantFile]:
+    """Tenant files with everything a list shows (Crous, student, unit and residence), in one
+    query whatever the page size."""
+    return TenantFile.objects.select_related("crous", "student", "unit__residence").only(
+        *(f.name for f in TenantFile._meta.concrete_fields),
+        *(f"crous__{name}" for name in CROUS_SUMMARY_FIELDS),
+        # Not the phone number: parsing it costs more than the rest of a row.
+        *(f"student__{name}" for name in ("id", "ine", "first_name", "last_name")),
+        "unit__id",
+        "unit__number",
+        "unit__residence_id",
+        *(f"unit__residence__{name}" for name in RESIDENCE_SUMMARY_FIELDS),
+    )
+
+
+def tenant_file_code_guard(*, tenant_file_id: int) -> CodeEntryGuard | None:
+    """The wrong-code counter of one tenant file (``file:<id>``), if codes were typed wrong."""
+    return CodeEntryGuard.objects.filter(key=CodeEntryGuard.file_key(tenant_file_id)).first()
