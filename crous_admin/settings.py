@@ -161,6 +161,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+if not REDIS_URL or DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default keeps its database and broker in var/: a fresh clone has none.
+    for folder in (VAR_DIR, CELERY_BROKER_DIR / "processed", CELERY_BROKER_DIR / "control"):
+        folder.mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     # Tasks must stay far shorter than this: a task still running after it is delivered
