@@ -133,12 +133,14 @@ def celery_worker_process(transactional_db, tmp_path):
     """Starts real worker processes (see crous_admin/testing/celery_worker.py); all are
     stopped at the end of the test. Skips unless REDIS_URL and PostgreSQL are configured."""
     from crous_admin.testing.celery_worker import (
+        reset_broker_pools,
         skip_unless_real_broker_and_shared_database,
         start_worker,
     )
 
     skip_unless_real_broker_and_shared_database()
     started = []
+    reset_broker_pools()
     celery_app.conf.task_always_eager = False
 
     def start(**kwargs):

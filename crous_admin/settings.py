@@ -181,6 +181,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     }
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Keep database connections across tasks (crous_admin/celery.py recycles them as Django does
+# between requests) instead of reconnecting around every task.
+CELERY_DB_REUSE_MAX = 1000
 
 # --- Auth ---------------------------------------------------------------------------------
 

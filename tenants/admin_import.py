@@ -66,6 +66,7 @@ class AssignmentImportForm(forms.Form):
 
     def __init__(self, *args: Any, crous_choices: QuerySet[Crous], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["dry_run"].label_suffix = ""  # a checkbox's label follows it
         field = self.fields["crous"]
         field.queryset = crous_choices  # type: ignore[attr-defined]
         if len(crous_choices) == 1:

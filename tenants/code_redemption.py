@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django_scopes import scopes_disabled
 
 from crous_admin.errors import ApplicationError
@@ -69,7 +69,8 @@ def _local(moment: datetime, time_zone: ZoneInfo) -> str:
     return formats.date_format(timezone.localtime(moment, time_zone), "DATETIME_FORMAT")
 
 
-_WHERE_THE_CODE_COMES_FROM = (
+# Marked with gettext_noop so that makemessages extracts it; translated where it is used.
+_WHERE_THE_CODE_COMES_FROM = gettext_noop(
     "The activation code has 10 letters and digits, like ABCD-EFGH-JK. Your Crous sent it by "
     "email after your housing assignment, from “Crous”: look in your spam or “Promotions” "
     "folder too."

@@ -25,6 +25,22 @@ ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SECONDS = 60
 
 
+def reset_broker_pools() -> None:
+    """Forgets this process' broker connections and producers, so that the next task sent
+    opens new ones to the broker now configured (tests switch brokers and kill them)."""
+    from kombu import pools
+
+    from crous_admin import celery_app
+
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools per connection in a process-wide registry: a pool closed
+    # above would otherwise be handed out again ("Acquire on closed pool").
+    pools.reset()
+
+
 def skip_unless_real_broker_and_shared_database() -> None:
     if not settings.REDIS_URL:
         pytest.skip(

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection
 
 from crous_admin import celery_app
+from crous_admin.testing.celery_worker import reset_broker_pools
 from notifications.delivery import message_id_header
 from notifications.models import AttemptOutcome, Channel, Message, MessageStatus
 from notifications.services import MessageSpec, message_queue_bulk, message_sweep
@@ -140,12 +141,7 @@ def tasks_sent_to(broker_url: str) -> Iterator[None]:
     conf = celery_app.conf
     saved = (conf.broker_url, conf.task_always_eager)
 
-    def drop_pools() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
+    drop_pools = reset_broker_pools
     drop_pools()
     conf.broker_url, conf.task_always_eager = broker_url, False
     try:

@@ -122,6 +122,17 @@ def test_a_staff_member_of_several_crous_chooses_among_those_where_they_may_impo
     assert choices == ["Crous de Bordeaux-Aquitaine", "Crous de Versailles"]
 
 
+def test_a_national_administrator_chooses_among_every_crous(
+    english, bordeaux, versailles, national_admin
+):
+    english.force_login(national_admin)
+
+    response = english.get(IMPORT_URL)
+
+    choices = [str(crous) for crous in response.context["form"].fields["crous"].queryset]
+    assert choices == ["Crous de Bordeaux-Aquitaine", "Crous de Versailles"]
+
+
 # --- Upload, report, import ------------------------------------------------------------------
 
 

@@ -97,7 +97,7 @@ def test_typing_the_code_again_answers_the_same_file(student_api, issued):
 
 
 def test_a_wrong_code_is_a_400_with_the_attempts_left(student_api, issued):
-    response = _redeem(student_api, _wrong(issued.code))
+    response = _redeem(student_api, _wrong(issued.code), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     error = response.json()["error"]

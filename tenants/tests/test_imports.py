@@ -287,7 +287,7 @@ def test_a_dry_run_reports_the_counts_and_writes_nothing(bordeaux, village, bord
             {"mobile_phone": "06 12"},
             "mobile_phone",
             "“06 12” is not a valid phone number: write a French number as 06 12 34 56 78, "
-            "any other with its country code (+44 7700 900123), or leave the cell empty.",
+            "any other with its country code (+44 7911 123456), or leave the cell empty.",
         ),
         (
             {"campus_france": "peut-être"},
@@ -526,7 +526,7 @@ def test_comma_delimiter_bom_and_french_dates_are_read(bordeaux, village, bordea
     report = _import(bordeaux, bordeaux_officer, data)
 
     assert report.ok, report.errors
-    assert (report.encoding, report.delimiter) == ("utf-8-sig", ",")
+    assert (report.encoding, report.delimiter) == ("UTF-8", ",")
     tenant_file = TenantFile.objects.get()
     assert (tenant_file.start_date, tenant_file.end_date) == (date(2026, 9, 1), date(2027, 6, 30))
     assert tenant_file.student.last_name == "Le Gall"
@@ -538,7 +538,7 @@ def test_an_excel_windows_file_is_read_as_cp1252(bordeaux, village, bordeaux_off
     report = _import(bordeaux, bordeaux_officer, data)
 
     assert report.ok, report.errors
-    assert report.encoding == "cp1252"
+    assert report.encoding == "Windows-1252"
     assert Student.objects.get().first_name == "Aïssatou"
 
 

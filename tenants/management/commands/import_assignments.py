@@ -35,6 +35,7 @@ class _ProgressBars:
     def __call__(self, stage: str, done: int, total: int) -> None:
         bar = self.bars.get(stage)
         if bar is None:
+            self.close()  # the previous stage is over: its bar stays, complete
             bar = self.bars[stage] = tqdm(
                 total=total,
                 desc=_STAGES.get(stage, stage),
@@ -48,7 +49,7 @@ class _ProgressBars:
 
     def close(self) -> None:
         for bar in self.bars.values():
-            bar.close()
+            bar.close()  # closing twice is harmless
 
 
 class Command(BaseCommand):
