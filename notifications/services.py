@@ -68,7 +68,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -200,13 +200,28 @@ def message_queue_bulk(*, messages: Iterable[MessageSpec]) -> list[Message]:
                 )
             )
         new_keys = [key for key in keys if key not in existing]
-        # ignore_conflicts: a concurrent transaction may queue the same key meanwhile; the
-        # unique index keeps one row, and the re-read below returns it.
-        Message.objects.bulk_create(
-            [Message(**prepared[key]) for key in new_keys], batch_size=CHUNK, ignore_conflicts=True
-        )
         by_key: dict[str, Message] = {}
-        for chunk in _chunks(keys):
+        try:
+            # The usual case: every key is new. The database returns the new ids, so
+            # nothing has to be read back (a third of a 50,000-message import's queueing).
+            with transaction.atomic():
+                created = Message.objects.bulk_create(
+                    [Message(**prepared[key]) for key in new_keys], batch_size=CHUNK
+                )
+            if any(m.pk is None for m in created):  # a database that returns no ids
+                raise IntegrityError("ids not returned")
+            by_key.update((m.idempotency_key, m) for m in created)
+            to_read = list(existing)
+        except IntegrityError:
+            # A concurrent transaction queued one of these keys meanwhile: insert what is
+            # still missing, let the unique index keep one row per key, and read them all.
+            Message.objects.bulk_create(
+                [Message(**prepared[key]) for key in new_keys],
+                batch_size=CHUNK,
+                ignore_conflicts=True,
+            )
+            to_read = keys
+        for chunk in _chunks(to_read):
             by_key.update(
                 (m.idempotency_key, m)
                 for m in Message.objects.filter(idempotency_key__in=chunk).select_related("crous")

@@ -219,16 +219,21 @@ def _redeem(*, user: User, hmac: str, now: datetime) -> TenantFile | CodeRefused
             _("This code is not right. Check it against the email and type it again.")
             + " "
             + ngettext(
-                "You have %(left)d attempt left before code entry is blocked for %(hours)d hours.",
-                "You have %(left)d attempts left before code entry is blocked for %(hours)d hours.",
+                "You have %(left)d attempt left before code entry is blocked for %(duration)s.",
+                "You have %(left)d attempts left before code entry is blocked for %(duration)s.",
                 left,
             )
-            % {"left": left, "hours": limits.block.total_seconds() // 3600},
+            % {"left": left, "duration": _hours(limits.block)},
             code="code_wrong",
             field="code",
             extra={"attempts_left": left},
         )
     return _link(match=match, user=user, now=now, limits=limits)
+
+
+def _hours(duration: timedelta) -> str:
+    hours = int(duration.total_seconds() // 3600)
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 def _failures_after(guard: CodeEntryGuard | None, now: datetime) -> int:

@@ -155,11 +155,12 @@ def test_bulk_queueing_creates_each_event_once_and_delivers_after_commit(
         for n in range(8)
     ]
 
-    # 1 savepoint, 2 keys already queued, 3 insert of the 7 new rows,
-    # 4 rows read back with their Crous, 5 savepoint released
+    # 1 savepoint, 2 keys already queued, 3 savepoint around the insert, 4 insert of the 7
+    # new rows (their ids returned), 5 its release, 6 the one known row read back with its
+    # Crous, 7 savepoint released
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
-        django_assert_num_queries(5),
+        django_assert_num_queries(7),
     ):
         messages = message_queue_bulk(messages=specs)
 
@@ -210,3 +211,33 @@ def test_bulk_queueing_refuses_a_key_of_another_crous(bordeaux, versailles):
                 )
             ]
         )
+
+
+def test_bulk_queueing_keeps_one_message_per_key_when_another_transaction_races_it(bordeaux):
+    # Given another transaction queues "race:1" between our key check and our insert
+    specs = [
+        MessageSpec(
+            crous=bordeaux,
+            recipient=f"student{n}@etu.example",
+            channel=Channel.EMAIL,
+            template_key="demo_message",
+            language="fr",
+            idempotency_key=f"race:{n}",
+        )
+        for n in range(3)
+    ]
+    real_bulk_create = Message.objects.bulk_create
+
+    def racing_bulk_create(objs, **kwargs):
+        if not kwargs.get("ignore_conflicts"):
+            queue(bordeaux, idempotency_key="race:1")
+        return real_bulk_create(objs, **kwargs)
+
+    # When the bulk insert meets the unique index
+    with patch.object(Message.objects, "bulk_create", side_effect=racing_bulk_create):
+        messages = message_queue_bulk(messages=specs)
+
+    # Then every key names exactly one message, the one that won the race included
+    assert [m.idempotency_key for m in messages] == ["race:0", "race:1", "race:2"]
+    assert Message.objects.filter(idempotency_key__startswith="race:").count() == 3
+    assert all(m.pk for m in messages)
