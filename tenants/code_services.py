@@ -33,7 +33,12 @@ from tenants.models import (
     TenantFile,
     TenantFileStatus,
 )
-from tenants.services import _record_author, tenant_file_create
+from tenants.services import (
+    _record_author,
+    tenant_file_create,
+    unit_require_free,
+    unit_set_status,
+)
 
 if TYPE_CHECKING:
     from crous_admin.accounts.models import User
@@ -285,22 +290,19 @@ def tenant_file_change_unit(
         raise ApplicationError(
             _("The student already lives in this unit."), code="same_unit", field="unit"
         )
-    if (
-        unit.status != UnitStatus.AVAILABLE
-        or TenantFile.objects.filter(unit=unit, status__in=CURRENT_STATUSES).exists()
-    ):
-        raise ConflictError(
-            _("This housing unit is not free: choose another unit."),
-            code="unit_not_free",
-            field="unit",
-        )
-    old_unit = HousingUnit.objects.select_for_update(of=("self",)).get(pk=tenant_file.unit_id)
-    old_unit.status = UnitStatus.AVAILABLE
-    _record_author(old_unit, by, f"freed by tenant file {tenant_file.pk} (unit change)")
-    old_unit.save(update_fields=["status"])
-    unit.status = UnitStatus.OCCUPIED
-    _record_author(unit, by, f"occupied by tenant file {tenant_file.pk} (unit change)")
-    unit.save(update_fields=["status"])
+    unit_require_free(unit, hint=_("choose another unit"))
+    old_unit = unit_set_status(
+        unit_id=tenant_file.unit_id,
+        status=UnitStatus.AVAILABLE,
+        by=by,
+        reason=f"freed by tenant file {tenant_file.pk} (unit change)",
+    )
+    unit = unit_set_status(
+        unit_id=unit.pk,
+        status=UnitStatus.OCCUPIED,
+        by=by,
+        reason=f"occupied by tenant file {tenant_file.pk} (unit change)",
+    )
     tenant_file.unit = unit
     reason = f"moved from unit {old_unit.pk} to unit {unit.pk}"
     if not new_code:
@@ -369,10 +371,12 @@ def tenant_file_transfer(
         source.end_date = max(start_date - timedelta(days=1), source.start_date + timedelta(days=1))
         _record_author(source, by, f"transferred to {target_crous.code}")
         source.save(update_fields=["status", "end_date", "updated_at"])
-        old_unit = HousingUnit.objects.select_for_update(of=("self",)).get(pk=source.unit_id)
-        old_unit.status = UnitStatus.AVAILABLE
-        _record_author(old_unit, by, f"freed by tenant file {source.pk} (transfer)")
-        old_unit.save(update_fields=["status"])
+        unit_set_status(
+            unit_id=source.unit_id,
+            status=UnitStatus.AVAILABLE,
+            by=by,
+            reason=f"freed by tenant file {source.pk} (transfer)",
+        )
         return tenant_file_assign(
             by=by,
             student=target_student,

@@ -40,6 +40,28 @@ def _record_author(instance: Any, by: User | None, reason: str) -> None:
     instance._change_reason = reason
 
 
+def unit_require_free(unit: HousingUnit, *, hint: str) -> None:
+    """Refuses a unit that is not available or still has a current tenant file."""
+    if (
+        unit.status != UnitStatus.AVAILABLE
+        or TenantFile.objects.filter(unit=unit, status__in=CURRENT_STATUSES).exists()
+    ):
+        raise ConflictError(
+            _("This housing unit is not free: %(hint)s.") % {"hint": hint},
+            code="unit_not_free",
+            field="unit",
+        )
+
+
+def unit_set_status(*, unit_id: int, status: str, by: User | None, reason: str) -> HousingUnit:
+    """Locks the unit row and sets its status, with the reason in its history."""
+    unit = HousingUnit.objects.select_for_update(of=("self",)).get(pk=unit_id)
+    unit.status = status
+    _record_author(unit, by, reason)
+    unit.save(update_fields=["status"])
+    return unit
+
+
 @transaction.atomic
 def student_create(*, by: User | None, crous_id: int, **fields: Any) -> Student:
     student = Student(crous_id=crous_id, **{k: v for k, v in fields.items() if k in STUDENT_FIELDS})
@@ -100,15 +122,7 @@ def tenant_file_create(
         raise ApplicationError(
             _("The end date must come after the start date."), code="period", field="end_date"
         )
-    if (
-        unit.status != UnitStatus.AVAILABLE
-        or TenantFile.objects.filter(unit=unit, status__in=CURRENT_STATUSES).exists()
-    ):
-        raise ConflictError(
-            _("This housing unit is not free: choose another unit or end its current file first."),
-            code="unit_not_free",
-            field="unit",
-        )
+    unit_require_free(unit, hint=_("choose another unit or end its current file first"))
     tenant_file = TenantFile(
         crous_id=student.crous_id,
         student=student,
@@ -121,9 +135,12 @@ def tenant_file_create(
     tenant_file.full_clean(exclude=["unit", "student", "crous"])
     _record_author(tenant_file, by, "tenant file created")
     tenant_file.save()
-    unit.status = UnitStatus.OCCUPIED
-    _record_author(unit, by, f"occupied by tenant file {tenant_file.pk}")
-    unit.save(update_fields=["status"])
+    unit_set_status(
+        unit_id=unit.pk,
+        status=UnitStatus.OCCUPIED,
+        by=by,
+        reason=f"occupied by tenant file {tenant_file.pk}",
+    )
     return tenant_file
 
 
@@ -136,8 +153,10 @@ def tenant_file_end(*, by: User | None, tenant_file: TenantFile, reason: str = "
     tenant_file.status = TenantFileStatus.ENDED
     _record_author(tenant_file, by, reason or "tenant file ended")
     tenant_file.save(update_fields=["status", "updated_at"])
-    unit = HousingUnit.objects.select_for_update(of=("self",)).get(pk=tenant_file.unit_id)
-    unit.status = UnitStatus.AVAILABLE
-    _record_author(unit, by, f"freed by tenant file {tenant_file.pk}")
-    unit.save(update_fields=["status"])
+    unit_set_status(
+        unit_id=tenant_file.unit_id,
+        status=UnitStatus.AVAILABLE,
+        by=by,
+        reason=f"freed by tenant file {tenant_file.pk}",
+    )
     return tenant_file
