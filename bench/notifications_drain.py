@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / "var" / "bench" / "notifications"
 DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench:notifications -->", "<!-- /bench:notifications -->"
+BEGIN, END = "<!-- bench:notifications:begin -->", "<!-- bench:notifications:end -->"
 KEY_PREFIX = "bench-drain:"
 MIN_RATIO = 0.5
 
@@ -266,9 +266,9 @@ class WorkerRun:
     def label(self) -> str:
         pool = "solo pool" if self.pool == "solo" else f"prefork pool ×{self.concurrency}"
         connections = (
-            "project settings: Celery reconnects to the database around every task"
+            "project settings"
             if self.settings_module == "crous_admin.settings"
-            else "database connection kept across tasks (CELERY_DB_REUSE_MAX)"
+            else "bench.notifications_settings"
         )
         return f"outbox drain, 1 worker on Redis ({pool}; {connections})"
 
