@@ -435,6 +435,11 @@ class TenantFileCodeActionsMixin:
 
     def unlink_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self._file_for_action(request, object_id)
+        if obj.linked_user_id is None:
+            self.message_user(
+                request, gettext("No account is linked to this tenant file."), messages.INFO
+            )
+            return HttpResponseRedirect(self._change_url(obj))
         previous = self.linked_account(obj)
 
         def perform(form: forms.Form) -> HttpResponse:

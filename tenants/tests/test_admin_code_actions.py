@@ -493,3 +493,15 @@ def test_the_list_shows_and_filters_whether_an_account_is_linked(
     assert listed(linked="no") == {waiting.pk}
     assert listed() == {linked.pk, waiting.pk}
     assert "linked" in client.get(changelist).context["cl"].list_display
+
+
+def test_unlink_page_of_a_file_with_no_account_sends_back_to_the_file(
+    english, assigned, bordeaux_officer
+):
+    english.force_login(bordeaux_officer)
+    tenant_file = assigned.tenant_file
+
+    response = english.get(url("unlink", tenant_file), follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(tenant_file)
+    assert "No account is linked to this tenant file." in response.content.decode()
