@@ -10,7 +10,7 @@ never stored: it exists in the email's context until the message is sent (the ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -145,7 +145,7 @@ def _code_email_spec(tenant_file: TenantFile, code: str) -> MessageSpec:
 
 def _queue_code_email(tenant_file: TenantFile, code: str) -> None:
     spec = _code_email_spec(tenant_file, code)
-    message_queue(**{f: getattr(spec, f) for f in spec.__dataclass_fields__})
+    message_queue(**{f.name: getattr(spec, f.name) for f in fields(spec)})
 
 
 @transaction.atomic
