@@ -6,11 +6,17 @@ These read through the scoped managers: call them inside the viewer's scope (a r
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from residences.models import Crous
 from residences.selectors import CROUS_SUMMARY_FIELDS, RESIDENCE_SUMMARY_FIELDS
 from tenants.ine import normalize_ine
 from tenants.models import CodeEntryGuard, Student, TenantFile
+
+if TYPE_CHECKING:
+    from crous_admin.accounts.models import User
 
 
 def students_for_list() -> QuerySet[Student]:
@@ -53,3 +59,36 @@ def tenant_files_for_list() -> QuerySet[TenantFile]:
 def tenant_file_code_guard(*, tenant_file_id: int) -> CodeEntryGuard | None:
     """The wrong-code counter of one tenant file (``file:<id>``), if codes were typed wrong."""
     return CodeEntryGuard.objects.filter(key=CodeEntryGuard.file_key(tenant_file_id)).first()
+
+
+def tenant_files_of_student(*, user: User) -> QuerySet[TenantFile]:
+    """The tenant files linked to ``user``'s account, newest first.
+
+    Filters on the account explicitly: the request's scope narrows rows to the Crous that
+    hold a record of this student, where every other student's files live too. Residence,
+    unit and Crous come in the same query, so the page costs one query however many files.
+    """
+    return (
+        TenantFile.objects.filter(linked_user=user)
+        .select_related("crous", "unit__residence")
+        .order_by("-academic_year", "-start_date", "-id")
+    )
+
+
+def crous_to_contact_about_a_code(*, user: User) -> list[Crous]:
+    """The Crous a student may write to about a code that was refused (expired, used…).
+
+    Those holding a file linked to the account or sent to its email address (ended ones
+    too: "this file has ended" is a question for its Crous); the code the student typed
+    most likely came from one of them. Empty when none is known; the page then
+    says how to reach one's Crous in general. Crous are public (the catalogue): a student's
+    scope reads them all, and only their contact address is shown.
+    """
+    return list(
+        Crous.objects.filter(
+            Q(tenant_files__linked_user=user) | Q(tenant_files__student__email__iexact=user.email)
+        )
+        .distinct()
+        .order_by("name")
+        .only("id", "name", "contact_email")
+    )

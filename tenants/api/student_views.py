@@ -23,7 +23,7 @@ from crous_admin.client_ip import client_ip
 from tenants.api.student_serializers import LinkedTenantFileSerializer, TenantCodeRedeemSerializer
 from tenants.code_redemption import tenant_code_redeem
 from tenants.models import TenantFile
-from tenants.portal.selectors import tenant_files_of_student
+from tenants.selectors import tenant_files_of_student
 
 
 class TenantCodeThrottle(ScopedRateThrottle):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from residences.tests.factories import HousingUnitFactory
 from tenants.models import TenantFileStatus
-from tenants.portal.selectors import tenant_files_of_student
+from tenants.selectors import tenant_files_of_student
 from tenants.tests.factories import StudentFactory, TenantFileFactory
 
 HOUSING = reverse("tenants_portal:housing")
