@@ -24,7 +24,7 @@ from tenants.admin_actions import CODE_READONLY_FIELDS, TenantFileCodeActionsMix
 from tenants.forms import StudentAdminForm, TenantFileAddForm
 from tenants.ine import looks_like_ine, normalize_ine
 from tenants.models import Student, TenantFile
-from tenants.selectors import student_has_account
+from tenants.selectors import student_has_account, student_has_linked_account
 from tenants.services import tenant_file_end
 
 
@@ -97,7 +97,7 @@ class StudentAdmin(ServiceBackedAdminMixin, ScopedModelAdmin):
     list_filter = ("crous", "is_scholarship_holder", "is_campus_france")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Student]:
-        return super().get_queryset(request).annotate(has_account_annotated=student_has_account())
+        return super().get_queryset(request).annotate(has_account=student_has_account())
 
     search_fields = ("ine", "last_name", "first_name", "email")
     list_select_related = ("crous",)
@@ -127,10 +127,7 @@ class StudentAdmin(ServiceBackedAdminMixin, ScopedModelAdmin):
 
     @admin.display(description=_("has an account"), boolean=True)
     def has_account(self, obj: Student) -> bool:
-        annotated = getattr(obj, "has_account_annotated", None)
-        if annotated is not None:
-            return annotated
-        return obj.tenant_files.filter(linked_user__isnull=False).exists()
+        return student_has_linked_account(obj)
 
 
 @admin.register(TenantFile)

@@ -25,8 +25,17 @@ def students_for_list() -> QuerySet[Student]:
 
 
 def student_has_account() -> Exists:
-    """Annotation: a tenant file of the student is linked to an account."""
+    """Annotation (``has_account``): a tenant file of the student is linked to an account."""
     return Exists(TenantFile.objects.filter(student=OuterRef("pk"), linked_user__isnull=False))
+
+
+def student_has_linked_account(student: Student) -> bool:
+    """Whether an account is linked to one of the student's files: the ``has_account``
+    annotation when the row came from a list, one query otherwise (a single record)."""
+    annotated: bool | None = getattr(student, "has_account", None)
+    if annotated is not None:
+        return annotated
+    return student.tenant_files.filter(linked_user__isnull=False).exists()
 
 
 def student_search_q(term: str, *, prefix: str = "") -> Q:

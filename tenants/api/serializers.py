@@ -20,6 +20,7 @@ from residences.api.serializers import CrousSummarySerializer, ResidenceSummaryS
 from residences.models import Crous, HousingUnit
 from tenants.ine import normalize_ine, validate_ine
 from tenants.models import Student, TenantFile
+from tenants.selectors import student_has_linked_account
 
 
 class StudentSummarySerializer(serializers.ModelSerializer):
@@ -70,10 +71,7 @@ class StudentSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
     def get_has_account(self, student: Student) -> bool:
-        annotated = getattr(student, "has_account", None)  # lists: tenants.selectors
-        if annotated is not None:
-            return annotated
-        return student.tenant_files.filter(linked_user__isnull=False).exists()
+        return student_has_linked_account(student)
 
     def validate_ine(self, value: str) -> str:
         ine = normalize_ine(value)
