@@ -161,9 +161,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
-if not REDIS_URL or DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default keeps its database and broker in var/: a fresh clone has none.
-    for folder in (VAR_DIR, CELERY_BROKER_DIR / "processed", CELERY_BROKER_DIR / "control"):
+# The embedded default keeps its database and broker in var/: a fresh clone has none.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+if not REDIS_URL:
+    for folder in (CELERY_BROKER_DIR / "processed", CELERY_BROKER_DIR / "control"):
         folder.mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (

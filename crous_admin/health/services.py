@@ -11,9 +11,7 @@ from crous_admin.health.models import Heartbeat
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
 
 
-def heartbeat_record(
-    *, name: str = "celery", worker: str = "", at: datetime | None = None
-) -> Heartbeat:
+def heartbeat_record(*, name: str = "celery", worker: str = "", at: datetime | None = None) -> None:
     """Records one beat; safe to run twice (it only moves the time forward)."""
     at = at or timezone.now()
     updated = Heartbeat.objects.filter(name=name).update(
@@ -23,7 +21,6 @@ def heartbeat_record(
         Heartbeat.objects.get_or_create(
             name=name, defaults={"beat_at": at, "worker": worker[:255], "count": 1}
         )
-    return Heartbeat.objects.get(name=name)
 
 
 def heartbeat_is_fresh(*, name: str = "celery", now: datetime | None = None) -> bool:

@@ -12,6 +12,7 @@ from timezone_field.rest_framework import TimeZoneSerializerField
 
 from crous_admin.api.fields import NestedPrimaryKeyRelatedField
 from residences.models import Crous, HousingUnit, Residence, UnitStatus
+from residences.services import CROUS_FIELDS, RESIDENCE_FIELDS, UNIT_FIELDS
 
 
 class CrousSummarySerializer(serializers.ModelSerializer):
@@ -33,20 +34,8 @@ class CrousSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Crous
-        fields = [
-            "id",
-            "code",
-            "name",
-            "time_zone",
-            "contact_email",
-            "sms_sender_name",
-            "code_validity_days",
-            "code_max_attempts",
-            "code_block_hours",
-            "assistance_target_business_days",
-            "holiday_subdivision",
-            "is_active",
-        ]
+        # What the service writes, so a field cannot be accepted here and silently dropped.
+        fields = ["id", *CROUS_FIELDS]
 
 
 class ResidenceSerializer(serializers.ModelSerializer):
@@ -54,7 +43,7 @@ class ResidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Residence
-        fields = ["id", "crous", "code", "name", "address", "postal_code", "city", "is_active"]
+        fields = ["id", "crous", *RESIDENCE_FIELDS]
 
 
 class HousingUnitSerializer(serializers.ModelSerializer):
@@ -70,14 +59,4 @@ class HousingUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HousingUnit
-        fields = [
-            "id",
-            "crous",
-            "residence",
-            "number",
-            "unit_type",
-            "surface_m2",
-            "monthly_rent",
-            "apl_eligible",
-            "status",
-        ]
+        fields = ["id", "crous", "residence", *UNIT_FIELDS]
