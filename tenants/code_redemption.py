@@ -123,7 +123,7 @@ def _blocked_until(guard: CodeEntryGuard | None, now: datetime) -> datetime | No
     return None
 
 
-def _refuse_blocked(until: datetime, limits: _Limits) -> CodeRefused:
+def _refuse_blocked(until: datetime, limits: _Limits, now: datetime) -> CodeRefused:
     return CodeRefused(
         _(
             "Too many wrong codes: code entry is blocked until %(until)s (local time of your "
@@ -134,7 +134,7 @@ def _refuse_blocked(until: datetime, limits: _Limits) -> CodeRefused:
         status=429,
         extra={
             "blocked_until": until.isoformat(),
-            "retry_after_seconds": int((until - timezone.now()).total_seconds()),
+            "retry_after_seconds": int((until - now).total_seconds()),
         },
     )
 
@@ -206,7 +206,7 @@ def _redeem(*, user: User, hmac: str, now: datetime) -> TenantFile | CodeRefused
     )
     blocks = [b for b in (_blocked_until(guards.get(k), now) for k in relevant) if b]
     if blocks:
-        return _refuse_blocked(max(blocks), limits)
+        return _refuse_blocked(max(blocks), limits, now)
 
     if match is None:
         _count_failure(keys, guards, limits, now)  # Write.
@@ -214,7 +214,7 @@ def _redeem(*, user: User, hmac: str, now: datetime) -> TenantFile | CodeRefused
         failures = _failures_after(account, now) + 1
         left = limits.max_attempts - failures
         if left <= 0:
-            return _refuse_blocked(now + limits.block, limits)
+            return _refuse_blocked(now + limits.block, limits, now)
         return CodeRefused(
             _("This code is not right. Check it against the email and type it again.")
             + " "

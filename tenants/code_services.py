@@ -10,7 +10,7 @@ never stored: it exists in the email's context until the message is sent (the ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from django_scopes import scopes_disabled
 
 from crous_admin.errors import ApplicationError, ConflictError
 from notifications.models import Channel
-from notifications.services import MessageSpec, message_queue, message_queue_bulk
+from notifications.services import MessageSpec, message_queue_bulk
 from residences.models import HousingUnit, UnitStatus
 from tenants.codes import code_display, code_generate, code_hmac
 from tenants.models import (
@@ -34,8 +34,11 @@ from tenants.models import (
     TenantFileStatus,
 )
 from tenants.services import (
+    STUDENT_FIELDS,
     _record_author,
+    student_create,
     tenant_file_create,
+    tenant_file_end,
     unit_require_free,
     unit_set_status,
 )
@@ -145,7 +148,7 @@ def _code_email_spec(tenant_file: TenantFile, code: str) -> MessageSpec:
 
 def _queue_code_email(tenant_file: TenantFile, code: str) -> None:
     spec = _code_email_spec(tenant_file, code)
-    message_queue(**{f.name: getattr(spec, f.name) for f in fields(spec)})
+    message_queue_bulk(messages=[spec])
 
 
 @transaction.atomic
@@ -354,28 +357,18 @@ def tenant_file_transfer(
                 field="start_date",
             )
         student = source.student
-        target_student, _created = Student.objects.get_or_create(
-            crous=target_crous,
-            ine=student.ine,
-            defaults={
-                "first_name": student.first_name,
-                "last_name": student.last_name,
-                "email": student.email,
-                "mobile_phone": student.mobile_phone,
-                "is_scholarship_holder": student.is_scholarship_holder,
-                "dse_submitted_for": student.dse_submitted_for,
-                "is_campus_france": student.is_campus_france,
-            },
-        )
-        source.status = TenantFileStatus.ENDED
-        source.end_date = max(start_date - timedelta(days=1), source.start_date + timedelta(days=1))
-        _record_author(source, by, f"transferred to {target_crous.code}")
-        source.save(update_fields=["status", "end_date", "updated_at"])
-        unit_set_status(
-            unit_id=source.unit_id,
-            status=UnitStatus.AVAILABLE,
+        target_student = Student.objects.filter(crous=target_crous, ine=student.ine).first()
+        if target_student is None:
+            target_student = student_create(
+                by=by,
+                crous_id=target_crous.pk,
+                **{name: getattr(student, name) for name in STUDENT_FIELDS},
+            )
+        tenant_file_end(
             by=by,
-            reason=f"freed by tenant file {source.pk} (transfer)",
+            tenant_file=source,
+            reason=f"transferred to {target_crous.code}",
+            end_date=max(start_date - timedelta(days=1), source.start_date + timedelta(days=1)),
         )
         return tenant_file_assign(
             by=by,

@@ -145,14 +145,18 @@ def tenant_file_create(
 
 
 @transaction.atomic
-def tenant_file_end(*, by: User | None, tenant_file: TenantFile, reason: str = "") -> TenantFile:
-    """Ends a current file and frees its unit."""
+def tenant_file_end(
+    *, by: User | None, tenant_file: TenantFile, reason: str = "", end_date: date | None = None
+) -> TenantFile:
+    """Ends a current file and frees its unit; ``end_date`` moves its last day (a transfer)."""
     tenant_file = TenantFile.objects.select_for_update(of=("self",)).get(pk=tenant_file.pk)
     if tenant_file.status not in CURRENT_STATUSES:
         raise ConflictError(_("This tenant file has already ended."), code="file_not_current")
     tenant_file.status = TenantFileStatus.ENDED
+    if end_date is not None:
+        tenant_file.end_date = end_date
     _record_author(tenant_file, by, reason or "tenant file ended")
-    tenant_file.save(update_fields=["status", "updated_at"])
+    tenant_file.save(update_fields=["status", "end_date", "updated_at"])
     unit_set_status(
         unit_id=tenant_file.unit_id,
         status=UnitStatus.AVAILABLE,

@@ -119,6 +119,7 @@ def test_wrong_code_five_times_blocks_entry_for_three_hours_even_with_the_right_
 
     assert blocked.value.code == "code_entry_blocked"
     assert blocked.value.status == 429
+    assert blocked.value.extra["retry_after_seconds"] == (3 * 3600 + 4 * 60) - 10 * 60
     # Blocked at 10:04 UTC for three hours: 15:04 in Bordeaux (UTC+2 in August).
     assert "15:04" in blocked.value.message
     after = start + timedelta(minutes=4, hours=3, seconds=1)
