@@ -26,4 +26,4 @@ def outbox_counts(*, now: datetime | None = None) -> dict[str, int]:
         failed=Count("pk", filter=Q(status=MessageStatus.FAILED)),
         late=Count("pk", filter=late_q(now=now)),
     )
-    return {name: value or 0 for name, value in counts.items()}
+    return counts

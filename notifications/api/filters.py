@@ -38,6 +38,4 @@ class MessageFilterSet(filters.FilterSet):
         return queryset.filter(recipient=value if "@" in value else e164(value) or value)
 
     def filter_late(self, queryset: QuerySet[Message], name: str, value: bool) -> QuerySet[Message]:
-        if value is None:
-            return queryset
         return queryset.filter(late_q()) if value else queryset.exclude(late_q())

@@ -29,10 +29,10 @@ from tenants.selectors import tenant_files_of_student
 class TenantCodeThrottle(ScopedRateThrottle):
     """Codes typed from one IP address (rate ``tenant_code`` in ``DEFAULT_THROTTLE_RATES``).
 
-    Per address whoever is logged in: one person guessing codes with many accounts is one
-    address. Counted in the shared cache, so every web process sees the same count; the
-    service's own per-file and per-account counters apply on top. The address is DRF's
-    (``NUM_PROXIES`` decides how much of ``X-Forwarded-For`` is trusted).
+    A burst guard per address, whoever is logged in, answering DRF's ``throttled`` before
+    the service is reached. The service keeps its own hourly per-address counter (shared with
+    the student pages) and the per-file and per-account counters. Counted in the shared
+    cache; the address is ``crous_admin.client_ip``'s (``NUM_PROXIES``).
     """
 
     def get_cache_key(self, request: Request, view: Any) -> str:
