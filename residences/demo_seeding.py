@@ -31,6 +31,7 @@ from django_scopes import scopes_disabled
 from tqdm import tqdm
 
 from crous_admin.academic_year import academic_year_of
+from crous_admin.history import record_author
 from residences import demo_data
 from residences.models import Crous, HousingUnit, Residence, StaffMembership, UnitStatus
 from residences.roles import Role
@@ -410,7 +411,7 @@ def _demo_student_with_file(
     tenant_file.status = TenantFileStatus.ACTIVE
     tenant_file.linked_user = user
     tenant_file.linked_at = timezone.now()
-    tenant_file._change_reason = "demo data: account linked"  # type: ignore[attr-defined]
+    record_author(tenant_file, None, "demo data: account linked")
     tenant_file.save(update_fields=["status", "linked_user", "linked_at", "updated_at"])
     report.tenant_files += 1
 

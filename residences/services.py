@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from crous_admin.errors import ApplicationError, ConflictError
+from crous_admin.history import record_author
 from residences.models import Crous, HousingUnit, Residence, UnitStatus
 
 if TYPE_CHECKING:
@@ -36,12 +37,6 @@ CROUS_FIELDS = (
 )
 RESIDENCE_FIELDS = ("code", "name", "address", "postal_code", "city", "is_active")
 UNIT_FIELDS = ("number", "unit_type", "surface_m2", "monthly_rent", "apl_eligible", "status")
-
-
-def _record_author(instance: Any, by: User | None, reason: str) -> None:
-    # django-simple-history reads these when the row is saved.
-    instance._history_user = by
-    instance._change_reason = reason
 
 
 def _assign(instance: Any, allowed: tuple[str, ...], fields: dict[str, Any]) -> None:
@@ -67,7 +62,7 @@ def crous_create(*, by: User | None, **fields: Any) -> Crous:
     crous = Crous()
     _assign(crous, CROUS_FIELDS, fields)
     _clean_crous(crous)
-    _record_author(crous, by, "Crous created")
+    record_author(crous, by, "Crous created")
     crous.save()
     return crous
 
@@ -76,7 +71,7 @@ def crous_create(*, by: User | None, **fields: Any) -> Crous:
 def crous_update(*, by: User | None, crous: Crous, **fields: Any) -> Crous:
     _assign(crous, CROUS_FIELDS, fields)
     _clean_crous(crous)
-    _record_author(crous, by, "Crous settings updated")
+    record_author(crous, by, "Crous settings updated")
     crous.save()
     return crous
 
@@ -86,7 +81,7 @@ def residence_create(*, by: User | None, crous: Crous, **fields: Any) -> Residen
     residence = Residence(crous=crous)
     _assign(residence, RESIDENCE_FIELDS, fields)
     residence.full_clean()
-    _record_author(residence, by, "residence created")
+    record_author(residence, by, "residence created")
     residence.save()
     return residence
 
@@ -103,7 +98,7 @@ def residence_update(
     )
     _assign(residence, RESIDENCE_FIELDS, fields)
     residence.full_clean()
-    _record_author(residence, by, "residence updated")
+    record_author(residence, by, "residence updated")
     residence.save()
     return residence
 
@@ -123,7 +118,7 @@ def housing_unit_create(*, by: User | None, residence: Residence, **fields: Any)
     _assign(unit, UNIT_FIELDS, fields)
     _check_status_set_by_hand(unit.status)
     unit.full_clean()
-    _record_author(unit, by, "housing unit created")
+    record_author(unit, by, "housing unit created")
     unit.save()
     return unit
 
@@ -156,6 +151,6 @@ def housing_unit_update(
     _assign(unit, UNIT_FIELDS, fields)
     unit.status = new_status
     unit.full_clean()
-    _record_author(unit, by, "housing unit updated")
+    record_author(unit, by, "housing unit updated")
     unit.save()
     return unit

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop, ngettext
 from django_scopes import scopes_disabled
 
 from crous_admin.errors import ApplicationError
+from crous_admin.history import record_author
 from tenants.codes import CodeInputProblem, code_hmac, code_input_problem
 from tenants.models import CodeEntryGuard, TenantFile, TenantFileStatus
 
@@ -311,8 +312,7 @@ def _link(
     match.linked_user = user
     match.linked_at = now
     match.status = TenantFileStatus.ACTIVE
-    match._history_user = user  # type: ignore[attr-defined]
-    match._change_reason = "account linked with the tenant code"  # type: ignore[attr-defined]
+    record_author(match, user, "account linked with the tenant code")
     match.save(update_fields=["linked_user", "linked_at", "status", "updated_at"])  # Write.
     return match
 

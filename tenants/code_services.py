@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from crous_admin.errors import ApplicationError, ConflictError
+from crous_admin.history import record_author
 from notifications.models import Channel
 from notifications.services import MessageSpec, message_queue_bulk
 from residences.models import HousingUnit, UnitStatus
@@ -35,7 +36,6 @@ from tenants.models import (
 )
 from tenants.services import (
     STUDENT_FIELDS,
-    _record_author,
     student_create,
     tenant_file_create,
     tenant_file_end,
@@ -97,7 +97,7 @@ def _save_with_new_code(
 ) -> str:
     for attempt in range(_ISSUE_ATTEMPTS):
         code = _set_new_code(tenant_file, delivery=delivery, by=by, now=now)
-        _record_author(tenant_file, by, reason)
+        record_author(tenant_file, by, reason)
         try:
             with transaction.atomic():
                 tenant_file.save()
@@ -240,7 +240,7 @@ def tenant_file_unlink(*, by: User, tenant_file: TenantFile, reason: str) -> Ten
     tenant_file.linked_at = None
     if tenant_file.status == TenantFileStatus.ACTIVE:
         tenant_file.status = TenantFileStatus.ASSIGNED
-    _record_author(tenant_file, by, f"account unlinked: {reason.strip()}")
+    record_author(tenant_file, by, f"account unlinked: {reason.strip()}")
     tenant_file.save(update_fields=["linked_user", "linked_at", "status", "updated_at"])
     return tenant_file
 
@@ -262,7 +262,7 @@ def tenant_file_relink(*, by: User, tenant_file: TenantFile, user: User) -> Tena
     tenant_file.linked_user = user
     tenant_file.linked_at = timezone.now()
     tenant_file.status = TenantFileStatus.ACTIVE
-    _record_author(tenant_file, by, f"account {user.email} linked by staff")
+    record_author(tenant_file, by, f"account {user.email} linked by staff")
     tenant_file.save(update_fields=["linked_user", "linked_at", "status", "updated_at"])
     return tenant_file
 
@@ -309,7 +309,7 @@ def tenant_file_change_unit(
     tenant_file.unit = unit
     reason = f"moved from unit {old_unit.pk} to unit {unit.pk}"
     if not new_code:
-        _record_author(tenant_file, by, reason)
+        record_author(tenant_file, by, reason)
         tenant_file.save(update_fields=["unit", "updated_at"])
         return None
     code = _save_with_new_code(
@@ -391,7 +391,7 @@ def tenant_code_entry_unblock(*, by: User, tenant_file: TenantFile) -> bool:
         key=CodeEntryGuard.file_key(tenant_file.pk)
     ).delete()
     if deleted:
-        _record_author(tenant_file, by, "code entry unblocked by staff")
+        record_author(tenant_file, by, "code entry unblocked by staff")
         tenant_file.save(update_fields=["updated_at"])
     return bool(deleted)
 

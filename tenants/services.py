@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from crous_admin.academic_year import academic_year_of
 from crous_admin.errors import ApplicationError, ConflictError
+from crous_admin.history import record_author
 from residences.models import HousingUnit, UnitStatus
 from tenants.ine import normalize_ine
 from tenants.models import CURRENT_STATUSES, Student, TenantFile, TenantFileStatus
@@ -34,12 +35,6 @@ STUDENT_FIELDS = (
 )
 
 
-def _record_author(instance: Any, by: User | None, reason: str) -> None:
-    # django-simple-history reads these when the row is saved.
-    instance._history_user = by
-    instance._change_reason = reason
-
-
 def unit_require_free(unit: HousingUnit, *, hint: str) -> None:
     """Refuses a unit that is not available or still has a current tenant file."""
     if (
@@ -57,7 +52,7 @@ def unit_set_status(*, unit_id: int, status: str, by: User | None, reason: str) 
     """Locks the unit row and sets its status, with the reason in its history."""
     unit = HousingUnit.objects.select_for_update(of=("self",)).get(pk=unit_id)
     unit.status = status
-    _record_author(unit, by, reason)
+    record_author(unit, by, reason)
     unit.save(update_fields=["status"])
     return unit
 
@@ -74,7 +69,7 @@ def student_create(*, by: User | None, crous_id: int, **fields: Any) -> Student:
             field="ine",
         )
     student.full_clean()
-    _record_author(student, by, "student created")
+    record_author(student, by, "student created")
     student.save()
     return student
 
@@ -86,7 +81,7 @@ def student_update(*, by: User | None, student: Student, **fields: Any) -> Stude
             setattr(student, name, value)
     student.ine = normalize_ine(student.ine)
     student.full_clean()
-    _record_author(student, by, "student updated")
+    record_author(student, by, "student updated")
     student.save()
     return student
 
@@ -133,7 +128,7 @@ def tenant_file_create(
         status=TenantFileStatus.ASSIGNED,
     )
     tenant_file.full_clean(exclude=["unit", "student", "crous"])
-    _record_author(tenant_file, by, "tenant file created")
+    record_author(tenant_file, by, "tenant file created")
     tenant_file.save()
     unit_set_status(
         unit_id=unit.pk,
@@ -155,7 +150,7 @@ def tenant_file_end(
     tenant_file.status = TenantFileStatus.ENDED
     if end_date is not None:
         tenant_file.end_date = end_date
-    _record_author(tenant_file, by, reason or "tenant file ended")
+    record_author(tenant_file, by, reason or "tenant file ended")
     tenant_file.save(update_fields=["status", "end_date", "updated_at"])
     unit_set_status(
         unit_id=tenant_file.unit_id,
