@@ -22,24 +22,13 @@ from crous_admin.errors import ApplicationError
 from residences.admin import ResidenceListFilter
 from tenants.admin_actions import CODE_READONLY_FIELDS, TenantFileCodeActionsMixin
 from tenants.forms import StudentAdminForm, TenantFileAddForm
-from tenants.ine import looks_like_ine, normalize_ine
 from tenants.models import Student, TenantFile
-from tenants.selectors import student_has_account, student_has_linked_account
+from tenants.selectors import (
+    student_has_account,
+    student_has_linked_account,
+    student_search_q,
+)
 from tenants.services import tenant_file_end
-
-
-def _with_exact_ine(
-    queryset: QuerySet[Any],
-    found: QuerySet[Any],
-    search_term: str,
-    ine_field: str,
-) -> QuerySet[Any]:
-    """Adds to ``found`` the rows whose INE is ``search_term`` typed any way (spaces, dots,
-    dashes, lower case): "1234 567 890a" finds 1234567890A."""
-    ine = normalize_ine(search_term)
-    if not looks_like_ine(ine):
-        return found
-    return found | queryset.filter(**{ine_field: ine})
 
 
 class AcademicYearListFilter(admin.SimpleListFilter):
@@ -119,7 +108,8 @@ class StudentAdmin(ServiceBackedAdminMixin, ScopedModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Student], search_term: str
     ) -> tuple[QuerySet[Student], bool]:
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return _with_exact_ine(queryset, found, search_term, "ine"), may_have_duplicates
+        # The INE typed any way (spaces, dashes, lower case), as the API's search finds it.
+        return found | queryset.filter(student_search_q(search_term)), may_have_duplicates
 
     @admin.display(description=_("DSE year"), ordering="dse_submitted_for")
     def dse_year(self, obj: Student) -> str:
@@ -209,7 +199,10 @@ class TenantFileAdmin(TenantFileCodeActionsMixin, ServiceBackedAdminMixin, Scope
         self, request: HttpRequest, queryset: QuerySet[TenantFile], search_term: str
     ) -> tuple[QuerySet[TenantFile], bool]:
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return _with_exact_ine(queryset, found, search_term, "student__ine"), may_have_duplicates
+        return (
+            found | queryset.filter(student_search_q(search_term, prefix="student__")),
+            may_have_duplicates,
+        )
 
     @admin.display(description=_("INE"), ordering="student__ine")
     def student_ine(self, obj: TenantFile) -> str:
