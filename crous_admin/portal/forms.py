@@ -81,7 +81,7 @@ class SignupForm(PortalForm):
 
     def clean_email(self) -> str:
         user_model = get_user_model()
-        email = user_model.objects.normalize_email(self.cleaned_data["email"]).lower()
+        email = user_model.objects.normalize_email(self.cleaned_data["email"])
         # Checked here for a message beside the field; the service and the database's
         # case-insensitive unique constraint still refuse a race between two sign-ups.
         if user_model.objects.filter(email__iexact=email).exists():

@@ -33,7 +33,7 @@ def student_account_create(
     and ``ApplicationError`` (field ``password1``) when the password fails the validators.
     """
     user_model = get_user_model()
-    email = user_model.objects.normalize_email(email.strip()).lower()
+    email = user_model.objects.normalize_email(email)
     candidate = user_model(
         email=email,
         first_name=first_name.strip(),
