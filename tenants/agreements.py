@@ -1,0 +1,204 @@
+"""Occupancy agreements: generated from the Crous' template, signed online by the student.
+
+``agreement_prepare`` generates the PDF to sign once per file (its SHA-256 is what the
+signature covers); ``agreement_sign`` checks the consent, the typed name and that the
+student signs the very document they were shown, then stores the signed PDF.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crous_admin.errors import ApplicationError, ConflictError
+from crous_admin.history import record_author
+from tenants.documents import document_issue
+from tenants.models import TenantFile, TenantFileStatus
+from tenants.pdf.documents import AgreementData, Parties, Signature, render_agreement
+from tenants.space_models import AgreementTemplate, DocumentKind, OccupancyAgreement
+
+if TYPE_CHECKING:
+    from crous_admin.accounts.models import User
+    from residences.models import Crous
+
+CONSENT_TEXT = gettext_lazy("I have read and accept this occupancy agreement and the house rules.")
+
+
+def template_for(crous: Crous) -> AgreementTemplate:
+    """The Crous' agreement template, or the default texts (unsaved) when it has none."""
+    template = AgreementTemplate.objects.filter(crous=crous).first()
+    return template or AgreementTemplate(crous=crous)
+
+
+def parties_of(tenant_file: TenantFile) -> Parties:
+    student, unit, crous = tenant_file.student, tenant_file.unit, tenant_file.crous
+    residence = unit.residence
+    return Parties(
+        crous_name=crous.name,
+        crous_email=crous.contact_email,
+        student_name=f"{student.first_name} {student.last_name.upper()}",
+        student_ine=student.ine,
+        residence=residence.name,
+        unit=unit.number,
+        unit_type=str(unit.get_unit_type_display()),
+        address=f"{residence.address}, {residence.postal_code} {residence.city}",
+    )
+
+
+def _file_with_relations(tenant_file_id: int) -> TenantFile:
+    return TenantFile.objects.select_related("crous", "student", "unit__residence").get(
+        pk=tenant_file_id
+    )
+
+
+@transaction.atomic
+def agreement_prepare(
+    *, tenant_file: TenantFile, now: datetime | None = None
+) -> OccupancyAgreement:
+    """The file's agreement, generating its PDF the first time (safe to call again).
+
+    The tenant file row is locked so that two first visits at once generate one agreement.
+    """
+    TenantFile.objects.select_for_update(of=("self",)).filter(pk=tenant_file.pk).first()
+    existing = OccupancyAgreement.objects.filter(tenant_file_id=tenant_file.pk).first()
+    if existing is not None:
+        return existing
+    tenant_file = _file_with_relations(tenant_file.pk)
+    template = template_for(tenant_file.crous)
+    data = AgreementData(
+        parties=parties_of(tenant_file),
+        monthly_rent=tenant_file.unit.monthly_rent,
+        start_date=tenant_file.start_date,
+        end_date=tenant_file.end_date,
+        clauses=str(template.clauses),
+        house_rules=str(template.house_rules),
+    )
+    now = now or timezone.now()
+    document = document_issue(
+        tenant_file=tenant_file,
+        kind=DocumentKind.AGREEMENT,
+        render=lambda code: render_agreement(data, code=code),
+        now=now,
+    )
+    agreement = OccupancyAgreement(
+        crous_id=tenant_file.crous_id,
+        tenant_file=tenant_file,
+        document=document,
+        document_sha256=document.sha256,
+        monthly_rent=data.monthly_rent,
+        clauses=data.clauses,
+        house_rules=data.house_rules,
+        generated_at=now,
+    )
+    record_author(agreement, None, "agreement generated")
+    agreement.save()
+    return agreement
+
+
+def _name_key(name: str) -> str:
+    """Case, accents, hyphens and spacing do not matter: "lea martin" signs "Léa MARTIN"."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("-", " ").replace("'", " "))
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(letters.casefold().split())
+
+
+def expected_signature_name(tenant_file: TenantFile) -> str:
+    return f"{tenant_file.student.first_name} {tenant_file.student.last_name}"
+
+
+@transaction.atomic
+def agreement_sign(
+    *,
+    tenant_file: TenantFile,
+    user: User,
+    consent: bool,
+    typed_name: str,
+    document_sha256: str,
+    ip: str,
+    now: datetime | None = None,
+) -> OccupancyAgreement:
+    """Signs the file's agreement for the student whose account is linked to it.
+
+    Refused unless ``consent`` is given, ``typed_name`` is the student's name and
+    ``document_sha256`` is the hash of the agreement generated for the file (the student
+    signs what they were shown, nothing else). Signing twice is a conflict.
+    """
+    if tenant_file.linked_user_id != user.pk:
+        raise ApplicationError(_("Not found."), code="not_found", status=404)
+    if tenant_file.status not in (TenantFileStatus.ACTIVE, TenantFileStatus.ASSIGNED):
+        raise ConflictError(
+            _("This tenant file has ended: its agreement can no longer be signed."),
+            code="file_not_current",
+        )
+    agreement = (
+        OccupancyAgreement.objects.select_for_update(of=("self",))
+        .filter(tenant_file_id=tenant_file.pk)
+        .first()
+    )
+    if agreement is None:
+        raise ConflictError(
+            _("Open the agreement and read it before signing it."), code="agreement_not_ready"
+        )
+    if agreement.is_signed:
+        raise ConflictError(
+            _("This agreement is already signed: download the signed copy from your tenant space."),
+            code="agreement_already_signed",
+        )
+    if not consent:
+        raise ApplicationError(
+            _("Tick the box to say you have read and accept the agreement."),
+            code="consent_required",
+            field="consent",
+        )
+    tenant_file = _file_with_relations(tenant_file.pk)
+    expected = expected_signature_name(tenant_file)
+    if _name_key(typed_name) != _name_key(expected):
+        raise ApplicationError(
+            _("Type your first name and last name exactly as on the agreement: %(name)s.")
+            % {"name": expected},
+            code="name_mismatch",
+            field="typed_name",
+        )
+    if document_sha256.strip().lower() != agreement.document_sha256:
+        raise ConflictError(
+            _("The agreement you read is not the current one: open it again, then sign."),
+            code="agreement_changed",
+            field="document_sha256",
+        )
+    now = now or timezone.now()
+    data = AgreementData(
+        parties=parties_of(tenant_file),
+        monthly_rent=agreement.monthly_rent,
+        start_date=tenant_file.start_date,
+        end_date=tenant_file.end_date,
+        clauses=agreement.clauses,
+        house_rules=agreement.house_rules,
+    )
+    signature = Signature(
+        name=typed_name.strip(),
+        signed_at=now,
+        ip=ip,
+        document_sha256=agreement.document_sha256,
+        time_zone=str(tenant_file.crous.time_zone),
+    )
+    signed = document_issue(
+        tenant_file=tenant_file,
+        kind=DocumentKind.SIGNED_AGREEMENT,
+        render=lambda code: render_agreement(data, code=code, signature=signature),
+        now=now,
+    )
+    agreement.signed_at = now
+    agreement.signed_by = user
+    agreement.signed_name = signature.name
+    agreement.signed_ip = ip
+    agreement.consent_text = str(CONSENT_TEXT)
+    agreement.signed_document = signed
+    record_author(agreement, user, "agreement signed")
+    agreement.save()
+    return agreement
