@@ -28,8 +28,19 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -159,16 +170,26 @@ def ledger_bring_up_to_date(*, tenant_file: TenantFile, on: date | None = None) 
 
 
 def ledger_charges_generate(*, on: date | None = None, batch_size: int = 500) -> int:
-    """The daily job: brings every charged file's ledger up to date. Returns charges added.
+    """The periodic job: brings every charged file's ledger up to date. Returns charges added.
 
-    ``on`` defaults to today in UTC+14 (the earliest time zone): a Crous whose 1st of the
-    month has begun gets its charges; files whose Crous is not there yet get theirs the
-    next run, since a charge is never booked before its due date (``charges_due``).
+    Without ``on``, each file is charged up to today in its Crous' time zone. Only files
+    missing their latest charge are read: once the month's charges exist, a run costs one
+    indexed query.
     """
+    latest = on or (timezone.now() + timedelta(days=1)).date()  # no Crous is ahead of that
+    this_month = month_start(latest)
+    has_charge_for = lambda month: Exists(  # noqa: E731
+        LedgerEntry.objects.filter(tenant_file=OuterRef("pk"), kind=EntryKind.CHARGE, month=month)
+    )
     created = 0
     with scopes_disabled():
         files = (
-            TenantFile.objects.filter(status__in=CHARGED_STATUSES)
+            TenantFile.objects.filter(status__in=CHARGED_STATUSES, start_date__lte=latest)
+            .exclude(Q(end_date__gte=this_month) & has_charge_for(this_month))
+            .exclude(
+                Q(end_date__lt=this_month)
+                & has_charge_for(TruncMonth(OuterRef("end_date"), output_field=DateField()))
+            )
             .select_related("crous", "unit")
             .only(
                 "id",
@@ -329,7 +350,7 @@ def _after_payment(entry: LedgerEntry, tenant_file: TenantFile) -> None:
 @transaction.atomic
 def payment_record(
     *,
-    by: User,
+    by: User | None,
     tenant_file: TenantFile,
     amount: Decimal,
     method: str,

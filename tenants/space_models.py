@@ -125,6 +125,7 @@ class VerifiableDocument(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
 
     objects = ScopedManager(crous="crous")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("verifiable document")
@@ -368,6 +369,7 @@ class OnlinePayment(models.Model):
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     objects = ScopedManager(crous="crous")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("online payment")
