@@ -172,11 +172,12 @@ class PaymentRecordForm(ServiceModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [
-            (m.value, m.label) for m in PaymentMethod if m in OFFLINE_METHODS
-        ]
-        self.fields["method"].required = True
-        self.fields["booked_on"].label = _("paid on")
+        if "method" in self.fields:  # the add form; an entry's page shows it read-only
+            self.fields["method"].choices = [
+                (m.value, m.label) for m in PaymentMethod if m in OFFLINE_METHODS
+            ]
+            self.fields["method"].required = True
+            self.fields["booked_on"].label = _("paid on")
 
     def call_service(self) -> LedgerEntry:
         data = self.cleaned_data
