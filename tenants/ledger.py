@@ -185,11 +185,9 @@ def ledger_charges_generate(*, on: date | None = None, batch_size: int = 500) ->
     with scopes_disabled():
         files = (
             TenantFile.objects.filter(status__in=CHARGED_STATUSES, start_date__lte=latest)
+            .annotate(last_month=TruncMonth("end_date", output_field=DateField()))
             .exclude(Q(end_date__gte=this_month) & has_charge_for(this_month))
-            .exclude(
-                Q(end_date__lt=this_month)
-                & has_charge_for(TruncMonth(OuterRef("end_date"), output_field=DateField()))
-            )
+            .exclude(Q(end_date__lt=this_month) & has_charge_for(OuterRef("last_month")))
             .select_related("crous", "unit")
             .only(
                 "id",
