@@ -385,6 +385,8 @@ def payment_record(
         created_by=by,
     )
     entry.full_clean(exclude=["tenant_file", "crous", "online_payment", "created_by"])
+    # The months this payment settles must be on the ledger for its receipts.
+    ledger_bring_up_to_date(tenant_file=tenant_file)
     record_author(entry, by, note or f"payment recorded ({method})")
     entry.save()
     _after_payment(entry, tenant_file)

@@ -31,7 +31,6 @@ from tenants.api.space_serializers import (
     AgreementSignSerializer,
     ArrearsSerializer,
     DocumentSerializer,
-    LedgerEntrySerializer,
     LedgerSerializer,
     PaymentRecordSerializer,
     PaymentStartedSerializer,
@@ -64,8 +63,10 @@ def _ledger_data(tenant_file: TenantFile, *, staff: bool) -> dict[str, Any]:
             "charged": summary.charged,
             "paid": summary.paid,
             "balance": summary.balance,
-            "entries": LedgerEntrySerializer(entries, many=True, context={"staff": staff}).data,
-        }
+            "entries": entries,
+        },
+        # Staff see who recorded each entry; students do not (LedgerEntrySerializer).
+        context={"staff": staff},
     ).data
 
 
@@ -249,7 +250,9 @@ class LedgerViewSet(CrousScopedAPIMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={200: LedgerSerializer, **error_responses(*READ_ERRORS)},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(_ledger_data(self.get_object(), staff=True))
+        tenant_file = self.get_object()
+        ledger_bring_up_to_date(tenant_file=tenant_file)
+        return Response(_ledger_data(tenant_file, staff=True))
 
     @extend_schema(
         summary="Record a payment made by other means (cheque, transfer, cash…)",

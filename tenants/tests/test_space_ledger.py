@@ -31,6 +31,13 @@ from tenants.tests.factories import TenantFileFactory
 RENT = Decimal("300.00")
 
 
+@pytest.fixture(autouse=True)
+def _early_november():
+    # Recording a payment brings the ledger up to today: September to November are due.
+    with time_machine.travel("2026-11-05 12:00:00+01:00"):
+        yield
+
+
 @pytest.fixture
 def file_mid_month(bordeaux):
     """A stay from 15 September 2026 to 10 June 2027 at 300 € a month."""
@@ -146,7 +153,7 @@ def test_a_payment_by_cheque_is_recorded_with_its_author_and_confirmed_by_email(
     history = entry.history.get()
     assert history.history_user == bordeaux_officer
     assert history.history_change_reason == "cheque handed in at the residence office"
-    assert ledger_summary(tenant_file=file_mid_month).balance == RENT
+    assert ledger_summary(tenant_file=file_mid_month).balance == 2 * RENT  # October, November
     message = Message.objects.get(idempotency_key=f"rent-payment:{entry.pk}")
     assert message.template_key == "rent_payment_confirmed"
     assert message.recipient == file_mid_month.student.email

@@ -276,4 +276,5 @@ def test_events_that_settle_nothing_are_ignored_and_failures_are_read_as_such():
         headers={"Stripe-Signature": sign_payload(expired, secret=SECRET, timestamp=now)},
         query={},
     )
-    assert result is not None and not result.succeeded
+    assert result is not None
+    assert not result.succeeded
