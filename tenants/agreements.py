@@ -21,6 +21,7 @@ from crous_admin.history import record_author
 from tenants.documents import document_issue
 from tenants.models import TenantFile, TenantFileStatus
 from tenants.pdf.documents import AgreementData, Parties, Signature, render_agreement
+from tenants.pdf.layout import in_document_language
 from tenants.space_models import AgreementTemplate, DocumentKind, OccupancyAgreement
 
 if TYPE_CHECKING:
@@ -71,14 +72,15 @@ def agreement_prepare(
         return existing
     tenant_file = _file_with_relations(tenant_file.pk)
     template = template_for(tenant_file.crous)
-    data = AgreementData(
-        parties=parties_of(tenant_file),
-        monthly_rent=tenant_file.unit.monthly_rent,
-        start_date=tenant_file.start_date,
-        end_date=tenant_file.end_date,
-        clauses=str(template.clauses),
-        house_rules=str(template.house_rules),
-    )
+    with in_document_language():  # the default texts are translatable: French, as the PDF
+        data = AgreementData(
+            parties=parties_of(tenant_file),
+            monthly_rent=tenant_file.unit.monthly_rent,
+            start_date=tenant_file.start_date,
+            end_date=tenant_file.end_date,
+            clauses=str(template.clauses),
+            house_rules=str(template.house_rules),
+        )
     now = now or timezone.now()
     document = document_issue(
         tenant_file=tenant_file,

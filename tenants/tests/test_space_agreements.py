@@ -54,8 +54,9 @@ def test_the_agreement_is_generated_once_from_the_crous_template(linked_student_
     assert first.document_sha256 == sha256_hex(document_read(first.document))
 
 
-def test_a_crous_without_a_template_gets_the_default_texts(agreement):
-    assert "Quiet hours" in agreement.house_rules or "Silence" in agreement.house_rules
+def test_a_crous_without_a_template_gets_the_default_texts_in_french(agreement):
+    assert agreement.house_rules.startswith("Silence de 22 h à 7 h.")
+    assert "Silence de 22 h à 7 h." in document_text(agreement.document)
 
 
 def test_signing_records_name_time_ip_and_the_hash_of_the_document_signed(
