@@ -250,7 +250,11 @@ def ledger_summary(*, tenant_file: TenantFile) -> LedgerSummary:
     totals = LedgerEntry.objects.filter(tenant_file=tenant_file).aggregate(
         charged=_sum(EntryKind.CHARGE), paid=_sum(EntryKind.PAYMENT)
     )
-    return LedgerSummary(charged=totals["charged"], paid=totals["paid"])
+    # SQLite sums decimals without their scale (Decimal("520")): two places for display.
+    return LedgerSummary(
+        charged=Decimal(totals["charged"]).quantize(CENT),
+        paid=Decimal(totals["paid"]).quantize(CENT),
+    )
 
 
 def ledger_entries(*, tenant_file: TenantFile) -> QuerySet[LedgerEntry]:
@@ -275,7 +279,8 @@ def tenant_files_arrears(*, tenant_file_ids: Iterable[int], on: date) -> dict[in
             .annotate(charged=_sum(EntryKind.CHARGE), paid=_sum(EntryKind.PAYMENT))
         )
         for row in rows:
-            result[row["tenant_file_id"]] = max(row["charged"] - row["paid"], ZERO)
+            owed = Decimal(row["charged"] - row["paid"]).quantize(CENT)
+            result[row["tenant_file_id"]] = max(owed, ZERO)
     return result
 
 

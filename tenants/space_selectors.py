@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, Sum
 
-from tenants.ledger import MONEY, ZERO
+from tenants.ledger import CENT, MONEY, ZERO
 from tenants.space_models import EntryKind, LedgerEntry, OccupancyAgreement
 
 if TYPE_CHECKING:
@@ -32,7 +32,9 @@ def space_summaries(tenant_files: list[TenantFile]) -> dict[int, SpaceSummary]:
         a.tenant_file_id: a for a in OccupancyAgreement.objects.filter(tenant_file_id__in=ids)
     }
     balances = {
-        row["tenant_file_id"]: (row["charged"] or ZERO) - (row["paid"] or ZERO)
+        row["tenant_file_id"]: Decimal((row["charged"] or ZERO) - (row["paid"] or ZERO)).quantize(
+            CENT
+        )
         for row in LedgerEntry.objects.filter(tenant_file_id__in=ids)
         .values("tenant_file_id")
         .order_by()
