@@ -50,7 +50,7 @@ def _start_payment(client, tenant_file) -> OnlinePayment:
 def test_the_default_gateway_is_the_fake_one_and_says_so(student_client, linked_student_file):
     assert get_gateway().is_test
     page = student_client.get(reverse("tenants_portal:rent", args=[linked_student_file.pk]))
-    assert "FAKE" in page.content.decode()
+    assert "passerelle FICTIVE" in page.content.decode()
 
 
 def test_paying_on_the_fake_checkout_records_the_payment_confirms_it_and_issues_receipts(
@@ -61,7 +61,7 @@ def test_paying_on_the_fake_checkout_records_the_payment_confirms_it_and_issues_
     checkout = student_client.get(
         reverse("tenants_portal:fake_checkout", args=[payment.provider_reference])
     )
-    assert "FAKE" in checkout.content.decode()
+    assert "Passerelle de paiement FICTIVE" in checkout.content.decode()
 
     response = student_client.post(
         reverse("tenants_portal:fake_checkout", args=[payment.provider_reference]),
