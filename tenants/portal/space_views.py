@@ -197,6 +197,13 @@ def fake_checkout(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 def payment_return(request: HttpRequest) -> HttpResponse:
     """Where a gateway sends the browser back: settles (again, harmlessly) and says how it went."""
+    if "result" not in request.GET:
+        # A real provider's return carries no signed result: its webhook settles the payment.
+        messages.info(
+            request,
+            _("Your payment is being confirmed by the provider: it shows here within minutes."),
+        )
+        return redirect("tenants_portal:housing")
     gateway = get_gateway(request.GET.get("gateway") or None)
     try:
         result = gateway.parse_callback(body=b"", headers=dict(request.headers), query=request.GET)
