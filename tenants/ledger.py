@@ -322,17 +322,20 @@ def _queue_confirmation(
     entry: LedgerEntry, tenant_file: TenantFile, summary: LedgerSummary
 ) -> None:
     user = tenant_file.linked_user
+    language = user.preferred_language if user else "fr"
+    with override(language):  # the context is stored rendered: in the student's language
+        method = str(entry.get_method_display())
     message_queue(
         crous=tenant_file.crous,
         recipient=tenant_file.student.email,
         channel=Channel.EMAIL,
         template_key=PAYMENT_CONFIRMED_TEMPLATE,
-        language=user.preferred_language if user else "fr",
+        language=language,
         context={
             "first_name": tenant_file.student.first_name,
             "amount": f"{entry.amount:.2f}".replace(".", ","),
             "paid_on": entry.booked_on.strftime("%d/%m/%Y"),
-            "method": str(entry.get_method_display()),
+            "method": method,
             "balance": f"{summary.balance:.2f}".replace(".", ","),
             "site_url": settings.SITE_URL,
             "housing_path": reverse("tenants_portal:housing"),
