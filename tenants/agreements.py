@@ -7,6 +7,7 @@ student signs the very document they were shown, then stores the signed PDF.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -58,22 +59,11 @@ def _file_with_relations(tenant_file_id: int) -> TenantFile:
     )
 
 
-@transaction.atomic
-def agreement_prepare(
-    *, tenant_file: TenantFile, now: datetime | None = None
-) -> OccupancyAgreement:
-    """The file's agreement, generating its PDF the first time (safe to call again).
-
-    The tenant file row is locked so that two first visits at once generate one agreement.
-    """
-    TenantFile.objects.select_for_update(of=("self",)).filter(pk=tenant_file.pk).first()
-    existing = OccupancyAgreement.objects.filter(tenant_file_id=tenant_file.pk).first()
-    if existing is not None:
-        return existing
-    tenant_file = _file_with_relations(tenant_file.pk)
+def _terms(tenant_file: TenantFile) -> AgreementData:
+    """What the agreement states today: the file, its unit and the Crous' template."""
     template = template_for(tenant_file.crous)
     with in_document_language():  # the default texts are translatable: French, as the PDF
-        data = AgreementData(
+        return AgreementData(
             parties=parties_of(tenant_file),
             monthly_rent=tenant_file.unit.monthly_rent,
             start_date=tenant_file.start_date,
@@ -81,6 +71,33 @@ def agreement_prepare(
             clauses=str(template.clauses),
             house_rules=str(template.house_rules),
         )
+
+
+def _digest(data: AgreementData) -> str:
+    # A frozen dataclass of strings, dates and decimals: its repr is stable.
+    return hashlib.sha256(repr(data).encode()).hexdigest()
+
+
+@transaction.atomic
+def agreement_prepare(
+    *, tenant_file: TenantFile, now: datetime | None = None
+) -> OccupancyAgreement:
+    """The file's agreement, generating its PDF the first time (safe to call again).
+
+    Until it is signed, the agreement follows the file: when what it states changed (rent,
+    unit, period, the Crous' texts), a new PDF is generated, with a new hash, and a student
+    holding the old one is asked to read it again before signing. The tenant file row is
+    locked so that two first visits at once generate one agreement.
+    """
+    TenantFile.objects.select_for_update(of=("self",)).filter(pk=tenant_file.pk).first()
+    existing = OccupancyAgreement.objects.filter(tenant_file_id=tenant_file.pk).first()
+    if existing is not None and existing.is_signed:
+        return existing
+    tenant_file = _file_with_relations(tenant_file.pk)
+    data = _terms(tenant_file)
+    digest = _digest(data)
+    if existing is not None and existing.terms_digest == digest:
+        return existing
     now = now or timezone.now()
     document = document_issue(
         tenant_file=tenant_file,
@@ -88,17 +105,17 @@ def agreement_prepare(
         render=lambda code: render_agreement(data, code=code),
         now=now,
     )
-    agreement = OccupancyAgreement(
-        crous_id=tenant_file.crous_id,
-        tenant_file=tenant_file,
-        document=document,
-        document_sha256=document.sha256,
-        monthly_rent=data.monthly_rent,
-        clauses=data.clauses,
-        house_rules=data.house_rules,
-        generated_at=now,
+    agreement = existing or OccupancyAgreement(
+        crous_id=tenant_file.crous_id, tenant_file=tenant_file
     )
-    record_author(agreement, None, "agreement generated")
+    agreement.document = document
+    agreement.document_sha256 = document.sha256
+    agreement.monthly_rent = data.monthly_rent
+    agreement.clauses = data.clauses
+    agreement.house_rules = data.house_rules
+    agreement.terms_digest = digest
+    agreement.generated_at = now
+    record_author(agreement, None, "agreement regenerated" if existing else "agreement generated")
     agreement.save()
     return agreement
 
@@ -173,15 +190,15 @@ def agreement_sign(
             code="agreement_changed",
             field="document_sha256",
         )
+    data = _terms(tenant_file)
+    if _digest(data) != agreement.terms_digest:
+        # The file or the template changed since the student opened the agreement: the page
+        # (agreement_prepare) generates the current one, to read before signing.
+        raise ConflictError(
+            _("The agreement you read is not the current one: open it again, then sign."),
+            code="agreement_changed",
+        )
     now = now or timezone.now()
-    data = AgreementData(
-        parties=parties_of(tenant_file),
-        monthly_rent=agreement.monthly_rent,
-        start_date=tenant_file.start_date,
-        end_date=tenant_file.end_date,
-        clauses=agreement.clauses,
-        house_rules=agreement.house_rules,
-    )
     signature = Signature(
         name=typed_name.strip(),
         signed_at=now,

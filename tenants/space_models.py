@@ -176,6 +176,9 @@ class OccupancyAgreement(models.Model):
     # The texts as generated: the signed copy repeats them even if the template changed since.
     clauses = models.TextField(_("agreement clauses"))
     house_rules = models.TextField(_("house rules"))
+    # What the document states (student, unit, period, rent, texts), hashed: a change before
+    # signing regenerates the agreement (tenants.agreements.agreement_prepare).
+    terms_digest = models.CharField(_("digest of the terms"), max_length=64)
     generated_at = models.DateTimeField(_("generated at"))
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signed_by = models.ForeignKey(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -75,10 +76,11 @@ def test_signing_records_name_time_ip_and_the_hash_of_the_document_signed(
     assert signed.history.latest().history_user == linked_student_file.linked_user
 
 
-def test_the_typed_name_may_differ_in_case_and_accents(linked_student_file, agreement):
+def test_the_typed_name_may_differ_in_case_and_accents(linked_student_file):
     student = linked_student_file.student
     student.first_name, student.last_name = "Léa", "Martin-Dupré"
     student.save()
+    agreement = agreement_prepare(tenant_file=linked_student_file)
 
     signed = _sign(linked_student_file, agreement, typed_name="  lea   MARTIN dupre ")
 
@@ -168,3 +170,44 @@ def test_another_students_agreement_page_is_a_404(client, linked_student_file, u
     response = client.get(reverse("tenants_portal:agreement", args=[linked_student_file.pk]))
 
     assert response.status_code == 404
+
+
+def test_until_signed_the_agreement_follows_a_change_of_rent_and_the_old_one_is_refused(
+    linked_student_file, agreement
+):
+    unit = linked_student_file.unit
+    unit.monthly_rent = Decimal("275.00")
+    unit.save()
+
+    current = agreement_prepare(tenant_file=linked_student_file)
+
+    assert current.pk == agreement.pk
+    assert current.document_sha256 != agreement.document_sha256
+    assert "275,00 €" in document_text(current.document)
+    with pytest.raises(ConflictError) as refused:
+        _sign(linked_student_file, current, document_sha256=agreement.document_sha256)
+    assert refused.value.code == "agreement_changed"
+    assert _sign(linked_student_file, current).is_signed
+
+
+def test_a_change_the_student_has_not_seen_yet_refuses_the_signature(
+    linked_student_file, agreement
+):
+    AgreementTemplate.objects.create(crous=linked_student_file.crous, house_rules="Nouveau.")
+
+    with pytest.raises(ConflictError) as refused:
+        _sign(linked_student_file, agreement)
+
+    assert refused.value.code == "agreement_changed"
+
+
+def test_a_signed_agreement_is_never_regenerated(linked_student_file, agreement):
+    signed = _sign(linked_student_file, agreement)
+    unit = linked_student_file.unit
+    unit.monthly_rent = Decimal("275.00")
+    unit.save()
+
+    again = agreement_prepare(tenant_file=linked_student_file)
+
+    assert again.document_sha256 == signed.document_sha256
+    assert again.signed_document_id == signed.signed_document_id
