@@ -163,3 +163,11 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(
+    settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Tenant-space PDFs are stored under MEDIA_ROOT: never in the working copy's var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

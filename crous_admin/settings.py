@@ -278,6 +278,8 @@ REST_FRAMEWORK = {
         "user": "1200/minute",
         # Tenant codes typed from one IP address (tenants.api.student_views.TenantCodeThrottle).
         "tenant_code": "30/minute",
+        # The public document verification page, per IP (tenants.portal.verification).
+        "document_verification": env.str("DOCUMENT_VERIFICATION_RATE", default="20/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # How many reverse proxies (load balancer, nginx…) stand before gunicorn: the client's
@@ -334,3 +336,13 @@ LOGGING = {
 # --- Domain defaults ----------------------------------------------------------------------
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
+
+# --- Tenant space: rent payments (docs/tenant-space.md) -------------------------------------
+
+# "fake" simulates a provider inside the application (no money moves): the embedded default.
+RENT_PAYMENT_GATEWAY = env.str("RENT_PAYMENT_GATEWAY", default="fake")
+RENT_PAYMENT_STRIPE_LIKE = {
+    "API_BASE": env.str("RENT_PAYMENT_API_BASE", default=""),
+    "API_KEY": env.str("RENT_PAYMENT_API_KEY", default=""),
+    "WEBHOOK_SECRET": env.str("RENT_PAYMENT_WEBHOOK_SECRET", default=""),
+}

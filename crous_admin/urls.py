@@ -6,9 +6,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
+from tenants.portal import verification
+
 urlpatterns = [
     path("", include("crous_admin.portal.urls")),
     path("logement/", include("tenants.portal.urls")),
+    path("verification/", verification.verify, name="document_verification"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("crous_admin.api.urls")),

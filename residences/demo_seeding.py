@@ -189,6 +189,9 @@ def seed_demo(
             password_hash=password_hash,
             current_year=current_year,
         )
+        from tenants.demo_seeding import seed_tenant_space_demo  # tenants depends on residences
+
+        seed_tenant_space_demo(today=today or timezone.localdate())
     return report
 
 

@@ -34,6 +34,21 @@ _TENANTS_READ = _perms("tenants.student", "view") | _perms("tenants.tenantfile",
 # Every role reads its Crous' outbox (with each message's delivery attempts, shown inline);
 # "change" is the Crous administrator's "retry now" on failed messages.
 _OUTBOX_READ = _perms("notifications.message", "view")
+# The tenant space (docs/tenant-space.md): every role reads ledgers, agreements (who signed
+# what, when), documents and online payments; officers and administrators record payments
+# made by other means ("add" ledger entry) and edit their Crous' agreement template.
+_TENANT_SPACE_READ = (
+    _perms("tenants.ledgerentry", "view")
+    | _perms("tenants.occupancyagreement", "view")
+    | _perms("tenants.verifiabledocument", "view")
+    | _perms("tenants.onlinepayment", "view")
+    | _perms("tenants.agreementtemplate", "view")
+)
+_TENANT_SPACE_WRITE = (
+    _TENANT_SPACE_READ
+    | _perms("tenants.ledgerentry", "add")
+    | _perms("tenants.agreementtemplate", "add", "change")
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HOUSING_OFFICER: frozenset(
@@ -43,8 +58,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _OUTBOX_READ
+        | _TENANT_SPACE_WRITE
     ),
-    Role.ASSISTANCE_AGENT: frozenset(_CATALOG_READ | _TENANTS_READ | _OUTBOX_READ),
+    Role.ASSISTANCE_AGENT: frozenset(
+        _CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _TENANT_SPACE_READ
+    ),
     Role.CROUS_ADMIN: frozenset(
         _CATALOG_READ
         | _perms("residences.crous", "change")
@@ -54,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _perms("notifications.message", "view", "change")
+        | _TENANT_SPACE_WRITE
     ),
 }
 ROLE_PERMISSIONS[Role.NATIONAL_ADMIN] = frozenset(

@@ -118,6 +118,52 @@ def _periodic_task(bordeaux: Any) -> Any:
     )
 
 
+def _agreement_template(bordeaux: Any) -> Any:
+    from tenants.space_models import AgreementTemplate
+
+    return AgreementTemplate.objects.create(crous=bordeaux)
+
+
+def _agreement(bordeaux: Any) -> Any:
+    from tenants.agreements import agreement_prepare
+
+    return agreement_prepare(tenant_file=_tenant_file(bordeaux))
+
+
+def _document(bordeaux: Any) -> Any:
+    return _agreement(bordeaux).document
+
+
+def _ledger_entry(bordeaux: Any) -> Any:
+    from datetime import date
+
+    from tenants.ledger import ledger_bring_up_to_date
+
+    tenant_file = _tenant_file(bordeaux)
+    ledger_bring_up_to_date(tenant_file=tenant_file, on=date(2026, 9, 15))
+    return tenant_file.ledger_entries.get()
+
+
+def _online_payment(bordeaux: Any) -> Any:
+    from tenants.space_models import OnlinePayment
+
+    tenant_file = _tenant_file(bordeaux)
+    return OnlinePayment.objects.create(
+        crous=bordeaux,
+        tenant_file=tenant_file,
+        gateway="fake",
+        provider_reference="fake_1",
+        amount="10.00",
+    )
+
+
+# The tenant space's read-only records: every role reads them in its Crous, nobody edits.
+_TENANT_SPACE_RECORD = {
+    "bordeaux_officer": (200, 403, 200, 200, 403),
+    "versailles_agent": (200, 403, 404, 404, 404),
+    "national_admin": (200, 403, 200, 200, 403),
+}
+
 # model label -> (object factory, {persona: expected statuses})
 # The Versailles agent opening a Bordeaux object gets the 404 of a missing id, before any
 # permission check; rows that belong to no Crous answer by permission only.
@@ -185,6 +231,27 @@ EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
             "bordeaux_officer": (200, 403, 200, 200, 403),
             "versailles_agent": (200, 403, 404, 404, 404),
             "national_admin": (200, 403, 200, 200, 403),
+        },
+    ),
+    # Officers and administrators edit their Crous' agreement texts; agents read them.
+    "tenants.AgreementTemplate": (
+        _agreement_template,
+        {
+            "bordeaux_officer": (200, 200, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
+    "tenants.OccupancyAgreement": (_agreement, _TENANT_SPACE_RECORD),
+    "tenants.VerifiableDocument": (_document, _TENANT_SPACE_RECORD),
+    "tenants.OnlinePayment": (_online_payment, _TENANT_SPACE_RECORD),
+    # "Add" records a payment made by other means; entries are never edited nor deleted.
+    "tenants.LedgerEntry": (
+        _ledger_entry,
+        {
+            "bordeaux_officer": (200, 200, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 403),
         },
     ),
     # Superusers only, for everything below.

@@ -24,6 +24,8 @@ from rest_framework.test import APIClient
 from crous_admin.api.views import CrousScopedAPIMixin
 from notifications.tests.factories import MessageFactory
 from residences.tests.factories import HousingUnitFactory, ResidenceFactory, UserFactory
+from tenants.agreements import agreement_prepare
+from tenants.certificates import certificate_issue
 from tenants.codes import code_hmac
 from tenants.ine import bea_ine
 from tenants.models import TenantFileStatus
@@ -43,6 +45,7 @@ STAFF_WRITE_UPDATE = row(200, 403, 200, 403, 401)
 STAFF_READ_LIST = row(200, 200, 200, 403, 401)  # the agent lists Versailles rows: none here
 STAFF_READ_BORDEAUX = row(200, 404, 200, 403, 401)
 NOWHERE = row(404, 404, 404, 404, 404)
+OWN_FILE = row(404, 404, 404, 200, 401)  # rows by account: staff have no file of theirs
 TENANT_CODE = "MTRX-2345-AB"  # the code of the current Bordeaux file (bordeaux_rows)
 
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
@@ -83,6 +86,20 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:me-tenantcode-redeem", "POST"): row(200, 200, 200, 200, 401),  # links the caller
     ("api:me-tenantfile-list", "GET"): row(200, 200, 200, 200, 401),
     ("api:me-tenantfile-detail", "GET"): row(404, 404, 404, 200, 401),  # the student's file
+    # The tenant space, the caller's own file (404 for an account it is not linked to).
+    ("api:me-tenantspace-agreement", "GET"): OWN_FILE,
+    ("api:me-tenantspace-sign", "POST"): OWN_FILE,
+    ("api:me-tenantspace-ledger", "GET"): OWN_FILE,
+    ("api:me-tenantspace-receipts", "GET"): OWN_FILE,
+    ("api:me-tenantspace-certificate", "POST"): OWN_FILE,
+    ("api:me-tenantspace-pay", "POST"): OWN_FILE,  # rent is owed since September
+    ("api:me-document-list", "GET"): row(200, 200, 200, 200, 401),
+    ("api:me-document-detail", "GET"): OWN_FILE,
+    ("api:me-document-pdf", "GET"): OWN_FILE,
+    # Staff: ledgers ("view" ledger entry), payments by other means ("add" ledger entry).
+    ("api:ledger-detail", "GET"): STAFF_READ_BORDEAUX,
+    ("api:ledger-payments", "POST"): STAFF_WRITE_CREATE,
+    ("api:arrears-list", "GET"): STAFF_READ_LIST,
     # Any other path under /api/v1/: a 404 in the API's error format, for everybody.
     ("api:not-found", "GET"): NOWHERE,
     ("api:not-found", "POST"): NOWHERE,
@@ -187,6 +204,11 @@ def bordeaux_rows(bordeaux, versailles, linked_student_file):
         "me-tenantfile": linked_student_file,
         "account": UserFactory(email="new.account@etu.example"),
         "versailles_free_unit": HousingUnitFactory(residence__crous=versailles),
+        # The tenant space: the linked file with its agreement to sign and a document.
+        "me-tenantspace": linked_student_file,
+        "agreement": agreement_prepare(tenant_file=linked_student_file),
+        "me-document": certificate_issue(tenant_file=linked_student_file),
+        "ledger": current_file,
     }
 
 
@@ -232,6 +254,15 @@ def _payload(basename: str, method: str, rows: dict[str, Any]) -> dict[str, Any]
             "last_name": "Lefèvre",
             "email": "jade.lefevre@etu.example",
         }
+    if basename == "me-tenantspace":  # signing; paying reads no body
+        student = rows["me-tenantspace"].student
+        return {
+            "consent": True,
+            "typed_name": f"{student.first_name} {student.last_name}",
+            "document_sha256": rows["agreement"].document_sha256,
+        }
+    if basename == "ledger":
+        return {"amount": "120.00", "method": "cheque", "booked_on": "2026-10-05"}
     if basename == "me-tenantcode":
         return {"code": TENANT_CODE.lower()}
     if basename == "tenantfile-unlink":

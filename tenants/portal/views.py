@@ -14,6 +14,7 @@ from residences.models import Crous
 from tenants.code_redemption import CodeRefused, tenant_code_redeem
 from tenants.portal.forms import TenantCodeForm
 from tenants.selectors import crous_to_contact_about_a_code, tenant_files_of_student
+from tenants.space_selectors import space_summaries
 
 # Which help a refusal gets beside its message; any other refusal is about what was typed
 # (an INE, a password, a wrong length…) and gets "what a code looks like, where it comes from".
@@ -34,6 +35,9 @@ _CONTACT_THE_CROUS = {"expired", "already_used", "ended"}
 def housing(request: HttpRequest) -> HttpResponse:
     """Page "I consult my file": the student's own tenant files, or how to get one linked."""
     tenant_files = list(tenant_files_of_student(user=request.user))
+    summaries = space_summaries(tenant_files)  # the tenant space: agreement, balance
+    for tenant_file in tenant_files:
+        tenant_file.space = summaries[tenant_file.pk]  # type: ignore[attr-defined]
     return render(
         request,
         "tenants/portal/housing.html",

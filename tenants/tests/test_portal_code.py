@@ -127,7 +127,7 @@ def test_the_right_code_in_lower_case_with_spaces_links_the_account_and_opens_th
     assert tenant_file.linked_user == unlinked_student
     assert tenant_file.status == TenantFileStatus.ACTIVE
 
-    # Then the housing page shows the file as the tenant space, with the steps to come.
+    # Then the housing page shows the file's tenant space, the agreement as the next step.
     housing = student_client.get(HOUSING, HTTP_ACCEPT_LANGUAGE="en")
     page = housing.content.decode()
     assert "fr-alert--success" in page
@@ -142,9 +142,8 @@ def test_the_right_code_in_lower_case_with_spaces_links_the_account_and_opens_th
         "Rent certificate for the CAF",
     ):
         assert step in space
-    assert space.count("Coming soon") == 3
-    # Upcoming steps are not links: nothing there pretends to work yet.
-    assert "<a " not in space[: space.index("</section>")]
+    assert "Next step: sign your occupancy agreement" in space
+    assert reverse("tenants_portal:agreement", args=[tenant_file.pk]) in space
 
 
 def test_housing_page_shows_no_tenant_space_for_an_assigned_file_not_linked_yet(

@@ -1,0 +1,58 @@
+"""Demo data of the tenant space, for ``make run`` (called by ``residences.demo_seeding``).
+
+The linked demo student (etudiant@crous-demo.example, Bordeaux) gets an agreement to sign,
+the rent charges due so far and one month paid by bank transfer, with its receipt. Safe to
+run again: nothing is added twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django_scopes import scopes_disabled
+
+from tenants.agreements import agreement_prepare
+from tenants.ledger import ledger_bring_up_to_date, month_charge, payment_record
+from tenants.models import TenantFile, TenantFileStatus
+from tenants.space_models import AgreementTemplate, EntryKind, LedgerEntry, PaymentMethod
+
+DEMO_STUDENT_EMAIL = "etudiant@crous-demo.example"
+DEMO_MONTHLY_CHARGES = Decimal("35.00")
+
+
+def seed_tenant_space_demo(*, today: date) -> None:
+    with scopes_disabled():
+        tenant_file = (
+            TenantFile.objects.filter(
+                linked_user__email=DEMO_STUDENT_EMAIL, status=TenantFileStatus.ACTIVE
+            )
+            .select_related("crous", "unit", "student")
+            .order_by("-start_date")
+            .first()
+        )
+        if tenant_file is None:
+            return
+        AgreementTemplate.objects.get_or_create(
+            crous=tenant_file.crous, defaults={"monthly_charges": DEMO_MONTHLY_CHARGES}
+        )
+        agreement_prepare(tenant_file=tenant_file)
+        # At least the first month, even when the demo is seeded before the stay begins.
+        ledger_bring_up_to_date(tenant_file=tenant_file, on=max(today, tenant_file.start_date))
+        if LedgerEntry.objects.filter(tenant_file=tenant_file, kind=EntryKind.PAYMENT).exists():
+            return
+        first = tenant_file.start_date
+        payment_record(
+            by=None,
+            tenant_file=tenant_file,
+            amount=month_charge(
+                rent=tenant_file.unit.monthly_rent,
+                month=first,
+                start=tenant_file.start_date,
+                end=tenant_file.end_date,
+            ),
+            method=PaymentMethod.TRANSFER,
+            booked_on=first,
+            reference="VIR-DEMO-0001",
+            note="demo data: first month paid by transfer",
+        )
