@@ -34,6 +34,16 @@ _TENANTS_READ = _perms("tenants.student", "view") | _perms("tenants.tenantfile",
 # Every role reads its Crous' outbox (with each message's delivery attempts, shown inline);
 # "change" is the Crous administrator's "retry now" on failed messages.
 _OUTBOX_READ = _perms("notifications.message", "view")
+# Assistance: housing officers read their Crous' tickets; assistance agents work the queue
+# (answer, assign, act on the tenant file from a ticket); Crous administrators too, and they
+# keep the canned replies. ``act_on_tenant_file`` lets a ticket's one-click actions call the
+# tenant-code services without the broader right to edit tenant files.
+_ASSISTANCE_READ = _perms("assistance.ticket", "view") | _perms("assistance.cannedreply", "view")
+_ASSISTANCE_WORK = (
+    _ASSISTANCE_READ
+    | _perms("assistance.ticket", "change")
+    | {"assistance.act_on_tenant_file", "assistance.view_dashboard"}
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HOUSING_OFFICER: frozenset(
@@ -43,8 +53,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _OUTBOX_READ
+        | _ASSISTANCE_READ
     ),
-    Role.ASSISTANCE_AGENT: frozenset(_CATALOG_READ | _TENANTS_READ | _OUTBOX_READ),
+    Role.ASSISTANCE_AGENT: frozenset(
+        _CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _ASSISTANCE_WORK
+    ),
     Role.CROUS_ADMIN: frozenset(
         _CATALOG_READ
         | _perms("residences.crous", "change")
@@ -54,6 +67,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _perms("notifications.message", "view", "change")
+        | _ASSISTANCE_WORK
+        | _perms("assistance.cannedreply", "add", "change", "delete")
     ),
 }
 ROLE_PERMISSIONS[Role.NATIONAL_ADMIN] = frozenset(
