@@ -877,6 +877,8 @@ def ticket_relink_account(*, by: User, ticket: Ticket, tenant_file: TenantFile) 
             code="no_account",
         )
     with scopes_disabled():
+        # Read again: the caller's instance may predate the student's own link.
+        tenant_file = TenantFile.objects.get(pk=tenant_file.pk)
         if tenant_file.linked_user_id not in (None, account.pk):
             code_services.tenant_file_unlink(
                 by=by, tenant_file=tenant_file, reason=f"lost access, Assistance ticket {ticket.pk}"
