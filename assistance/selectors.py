@@ -54,6 +54,7 @@ QUEUE_FIELDS = (
     "crous__id",
     "crous__code",
     "crous__name",
+    "crous__time_zone",  # due times are shown in the Crous' own time
     "residence__id",
     "residence__name",
     "assigned_to__id",
