@@ -189,6 +189,10 @@ def seed_demo(
             password_hash=password_hash,
             current_year=current_year,
         )
+        if scale <= DEMO_SCALE:  # a small queue for the demo; the benchmarks seed their own
+            from assistance.demo_seeding import seed_assistance_demo
+
+            seed_assistance_demo()
     return report
 
 
