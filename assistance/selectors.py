@@ -56,7 +56,9 @@ QUEUE_FIELDS = (
     "crous__name",
     "crous__time_zone",  # due times are shown in the Crous' own time
     "residence__id",
+    "residence__code",
     "residence__name",
+    "residence__city",
     "assigned_to__id",
     "assigned_to__email",
 )
@@ -84,6 +86,38 @@ def tickets_for_queue(
         *QUEUE_FIELDS
     )
     return tickets_filter(queryset, viewer=viewer, filters=filters or QueueFilters(), now=now)
+
+
+#: The queue's rows as plain values (the API list renders them without model instances).
+QUEUE_ROW_FIELDS = (
+    "id",
+    "crous_id",
+    "crous__code",
+    "crous__name",
+    "residence_id",
+    "residence__code",
+    "residence__name",
+    "residence__city",
+    "category",
+    "status",
+    "subject",
+    "requester_name",
+    "requester_email",
+    "requester_ine",
+    "assigned_to_id",
+    "assigned_to__email",
+    "created_at",
+    "updated_at",
+    "due_at",
+    "first_response_at",
+    "is_duplicate",
+)
+
+
+def tickets_for_queue_rows() -> QuerySet[Ticket]:
+    """The staff queue in the viewer's scope, as dicts of ``QUEUE_ROW_FIELDS``: one query
+    per page, no model instance per row (see docs/adr/0012)."""
+    return Ticket.objects.values(*QUEUE_ROW_FIELDS)
 
 
 def tickets_filter(

@@ -16,12 +16,13 @@ from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assistance import selectors, services
-from assistance.api.filters import TicketFilterSet
+from assistance.api.filters import PARAMETERS, QueueFilterBackend
 from assistance.api.serializers import (
     AssignSerializer,
     BodySerializer,
@@ -36,6 +37,7 @@ from assistance.api.serializers import (
     TicketDetailSerializer,
     TicketSerializer,
     TransferSerializer,
+    queue_rows_render,
 )
 from assistance.models import AWAITING_STAFF, Ticket
 from crous_admin.accounts.models import User
@@ -61,7 +63,10 @@ def _detail(ticket: Ticket, request: Request) -> Response:
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: TicketSerializer, **error_responses(*LIST_ERRORS)}),
+    list=extend_schema(
+        parameters=PARAMETERS,
+        responses={200: TicketSerializer, **error_responses(*LIST_ERRORS)},
+    ),
     retrieve=extend_schema(
         responses={200: TicketDetailSerializer, **error_responses(*READ_ERRORS)}
     ),
@@ -71,7 +76,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
 
     serializer_class = TicketSerializer
     permission_classes = STAFF_ONLY
-    filterset_class = TicketFilterSet
+    filter_backends = [QueueFilterBackend, OrderingFilter]
     ordering_fields = ["due_at", "created_at", "updated_at"]
     ordering = ["due_at", "id"]
     action_permissions = {
@@ -89,6 +94,12 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
 
     def get_queryset(self) -> Any:
         return selectors.tickets_for_queue()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Rows as values, rendered by ``queue_rows_render`` (what TicketSerializer gives).
+        queryset = self.filter_queryset(selectors.tickets_for_queue_rows())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(queue_rows_render(list(page)))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return _detail(self.get_object(), request)

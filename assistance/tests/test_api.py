@@ -267,3 +267,29 @@ def test_my_tickets_list_costs_the_same_queries_whatever_their_number(
         response = api_client.get(MY_LIST)
 
     assert response.json()["count"] == 12
+
+
+def test_the_fast_queue_rows_are_exactly_what_the_ticket_serializer_gives(
+    api_client, queue, bordeaux_agent
+):
+    from assistance.api.serializers import TicketSerializer
+    from assistance.selectors import tickets_for_queue
+
+    api_client.force_login(bordeaux_agent)
+
+    rows = api_client.get(LIST, {"page_size": 200}).json()["results"]
+
+    tickets = {t.pk: t for t in tickets_for_queue().filter(pk__in=[r["id"] for r in rows])}
+    expected = [TicketSerializer(tickets[row["id"]]).data for row in rows]
+    assert rows == expected
+    assert any(row["residence"] for row in rows)
+    assert any(row["assigned_to"] for row in rows)
+
+
+def test_an_invalid_queue_filter_is_a_400_naming_the_parameter(api_client, bordeaux_agent):
+    api_client.force_login(bordeaux_agent)
+
+    response = api_client.get(LIST, {"status": "lost", "overdue": "maybe"})
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) <= {"status", "overdue"}
