@@ -157,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         bordeaux = Crous.objects.get(code="bordeaux")
         counts = {"residences": Residence.objects.count(), "units": 0, "tenant_files": 0}
         crous_count = Crous.objects.count()
+        from django.utils import timezone
+
+        from assistance.models import Ticket
+
+        matching = Ticket.objects.filter(
+            crous=bordeaux, status="new", due_at__lt=timezone.now()
+        ).count()
         keys = {
             label: Token.objects.get_or_create(user=get_user_model().objects.get(email=email))[
                 0
@@ -234,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts(database=database.describe(url), counts=counts, args=_facts_args(args))
     facts[3] = (
         f"- Data: {tickets:,} tickets over {crous_count} Crous "
-        f"({counts['residences']:,} residences); Bordeaux's filtered queue: see the counts above"
+        f"({counts['residences']:,} residences); the filtered queue (Bordeaux, new, overdue) "
+        f"holds {matching:,} tickets, so every page size is full"
     )
     body = "\n".join(
         [
