@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status
@@ -128,7 +129,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         email = params.validated_data.get("assignee") or ""
         to = User.objects.filter(email__iexact=email).first() if email else None
         if email and to is None:
-            raise ApplicationError("No account uses this address.", field="assignee")
+            raise ApplicationError(_("No account uses this address."), field="assignee")
         return _detail(services.ticket_assign(by=request.user, ticket=ticket, to=to), request)
 
     @extend_schema(
