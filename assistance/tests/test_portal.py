@@ -159,7 +159,7 @@ def test_the_public_lost_access_form_then_its_confirmation_link(client, bordeaux
     url = Message.objects.get(template_key=services.CONFIRM_TEMPLATE).context["confirm_url"]
     confirmed = client.get(url.removeprefix("http://127.0.0.1:8000"))
     ticket = Ticket.objects.get()
-    assert f"#{ticket.pk}" in confirmed.content.decode()
+    assert f'data-ticket="{ticket.pk}"' in confirmed.content.decode()
     # The signed thread link works without an account.
     thread = client.get(services.thread_url(ticket).removeprefix("http://127.0.0.1:8000"))
     assert thread.status_code == 200
