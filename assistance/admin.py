@@ -591,6 +591,8 @@ class TicketAdmin(ScopedModelAdmin):
             for i, (day, n) in enumerate(dashboard.days):
                 height = round(120 * n / peak)
                 bars.append({"x": i * width, "y": 130 - height, "h": height, "n": n, "day": day})
+        backlog = dashboard.backlog if dashboard else {}
+        backlog_peak = max(backlog.values(), default=0) or 1
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -601,8 +603,8 @@ class TicketAdmin(ScopedModelAdmin):
             "bars": bars,
             "chart_width": len(bars) * 18,
             "backlog_rows": [
-                (TicketStatus(status).label, n)
-                for status, n in sorted((dashboard.backlog if dashboard else {}).items())
+                (TicketStatus(status).label, n, round(300 * n / backlog_peak))
+                for status, n in sorted(backlog.items())
             ],
         }
         return TemplateResponse(request, self.dashboard_template, context)
