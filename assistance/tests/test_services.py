@@ -328,3 +328,12 @@ def test_the_escalation_job_is_declared_in_the_schedule():
 
     entry = BEAT_SCHEDULE["assistance-escalate-overdue"]
     assert entry["task"] == "assistance.tasks.escalate_overdue_tickets"
+
+
+def test_the_periodic_task_escalates_through_the_service(bordeaux):
+    from assistance.tasks import escalate_overdue_tickets
+
+    TicketFactory(crous=bordeaux, due_at=timezone.now() - timedelta(minutes=1))
+
+    assert escalate_overdue_tickets.delay().get() == 1
+    assert escalate_overdue_tickets.delay().get() == 0
