@@ -74,6 +74,7 @@ CONFIRM_MAX_AGE = 2 * 24 * 3600  # the confirmation link works for two days
 # The public form: per address and per contact email, in the shared cache.
 LOST_ACCESS_PER_IP_PER_HOUR = 5
 LOST_ACCESS_PER_EMAIL_PER_DAY = 3
+STUDENT_TICKETS_PER_HOUR = 10
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     TicketStatus.NEW: frozenset(
@@ -215,6 +216,21 @@ def _file_for(*, crous: Crous, user: User | None, ine: str) -> TenantFile | None
     return None
 
 
+def _throttle_new_tickets(user: User) -> None:
+    """A student opens at most ``STUDENT_TICKETS_PER_HOUR`` tickets an hour: more is a
+    mistake or abuse, and each one costs an agent's time."""
+    if _count(f"assistance:new-tickets:{user.pk}", 3600) > STUDENT_TICKETS_PER_HOUR:
+        raise ApplicationError(
+            _(
+                "You have written several requests in the last hour: answer in one of them "
+                "instead, or try again later."
+            ),
+            code="throttled",
+            status=429,
+            extra={"retry_after_seconds": 3600},
+        )
+
+
 @transaction.atomic
 def ticket_open(
     *,
@@ -246,6 +262,8 @@ def ticket_open(
             existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
+    if requester is not None and author_kind == AuthorKind.STUDENT:
+        _throttle_new_tickets(requester)
     now = now or timezone.now()
     ine = normalize_ine(ine) if ine else ""
     if tenant_file is None:

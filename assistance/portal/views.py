@@ -179,7 +179,16 @@ def lost_access(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def lost_access_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; the POST confirms. Mail providers' link scanners follow every link
+    of an email (GET), and must not send the request to the Crous on the student's behalf."""
+    if request.method == "GET":
+        return render(
+            request,
+            "assistance/portal/lost_access_confirm.html",
+            {"title": _("Confirm my request")},
+        )
     try:
         ticket = services.lost_access_request_confirm(token=token)
     except ApplicationError as exc:

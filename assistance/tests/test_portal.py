@@ -157,7 +157,11 @@ def test_the_public_lost_access_form_then_its_confirmation_link(client, bordeaux
     assert 'id="lost-access-sent"' in response.content.decode()
     assert not Ticket.objects.exists()
     url = Message.objects.get(template_key=services.CONFIRM_TEMPLATE).context["confirm_url"]
-    confirmed = client.get(url.removeprefix("http://127.0.0.1:8000"))
+    path = url.removeprefix("http://127.0.0.1:8000")
+    # A mail provider's link scanner follows the link: nothing is sent yet.
+    assert 'id="lost-access-confirm-form"' in client.get(path).content.decode()
+    assert not Ticket.objects.exists()
+    confirmed = client.post(path)
     ticket = Ticket.objects.get()
     assert f'data-ticket="{ticket.pk}"' in confirmed.content.decode()
     # The signed thread link works without an account.
@@ -217,3 +221,15 @@ def test_without_history_the_expected_answer_is_the_crous_target(bordeaux):
     estimate = selectors.expected_answer(crous=bordeaux, category="renewal")
 
     assert (estimate.business_days, estimate.from_history) == (3, False)
+
+
+def test_a_student_opening_many_tickets_in_an_hour_is_throttled(client, bordeaux, linked_student):
+    client.force_login(linked_student)
+    data = {"crous": bordeaux.pk, "category": "other", "subject": "Hello", "body": "Hi"}
+    for _ in range(services.STUDENT_TICKETS_PER_HOUR):
+        assert client.post(reverse("assistance_portal:new"), data).status_code == 302
+
+    refused = client.post(reverse("assistance_portal:new"), data)
+
+    assert refused.status_code == 200  # the form again, with the reason
+    assert Ticket.objects.count() == services.STUDENT_TICKETS_PER_HOUR
