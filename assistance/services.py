@@ -216,9 +216,10 @@ def _file_for(*, crous: Crous, user: User | None, ine: str) -> TenantFile | None
     return None
 
 
-def _throttle_new_tickets(user: User) -> None:
-    """A student opens at most ``STUDENT_TICKETS_PER_HOUR`` tickets an hour: more is a
-    mistake or abuse, and each one costs an agent's time."""
+def student_ticket_quota_check(*, user: User) -> None:
+    """Counts one more ticket written by ``user`` on the student pages or the API, refused
+    (429) past ``STUDENT_TICKETS_PER_HOUR`` an hour: more is a mistake or abuse, and each
+    costs an agent's time. Tickets opened by other apps or the demo are not counted."""
     if _count(f"assistance:new-tickets:{user.pk}", 3600) > STUDENT_TICKETS_PER_HOUR:
         raise ApplicationError(
             _(
@@ -262,8 +263,6 @@ def ticket_open(
             existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    if requester is not None and author_kind == AuthorKind.STUDENT:
-        _throttle_new_tickets(requester)
     now = now or timezone.now()
     ine = normalize_ine(ine) if ine else ""
     if tenant_file is None:

@@ -266,7 +266,10 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
     create=extend_schema(
         summary="Write to a Crous",
         request=TicketCreateSerializer,
-        responses={201: StudentTicketDetailSerializer, **error_responses(400, 401, 403, 404)},
+        responses={
+            201: StudentTicketDetailSerializer,
+            **error_responses(400, 401, 403, 404, 429),
+        },
     ),
 )
 class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
@@ -319,6 +322,7 @@ class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         data = params.validated_data
         with scopes_disabled():
             crous = get_object_or_404(Crous.objects.filter(is_active=True), pk=data["crous"])
+        services.student_ticket_quota_check(user=request.user)
         ticket = services.ticket_open(
             crous=crous,
             category=data["category"],

@@ -58,6 +58,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            services.student_ticket_quota_check(user=request.user)
             ticket = services.ticket_open(
                 crous=data["crous"],
                 category=data["category"],
