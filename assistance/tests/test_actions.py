@@ -275,6 +275,7 @@ def test_a_forged_or_expired_confirmation_link_is_refused(bordeaux):
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.usefixtures("process_local_cache")
 def test_lost_access_form_is_throttled_per_connection(bordeaux):
     for n in range(services.LOST_ACCESS_PER_IP_PER_HOUR):
         _submit(bordeaux, email=f"p{n}@etu.example")
@@ -286,6 +287,7 @@ def test_lost_access_form_is_throttled_per_connection(bordeaux):
     assert LostAccessRequest.objects.count() == services.LOST_ACCESS_PER_IP_PER_HOUR
 
 
+@pytest.mark.usefixtures("process_local_cache")
 def test_lost_access_form_is_throttled_per_contact_address(bordeaux):
     for n in range(services.LOST_ACCESS_PER_EMAIL_PER_DAY):
         _submit(bordeaux, ip=f"192.0.2.{n + 10}")

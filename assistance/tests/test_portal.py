@@ -195,6 +195,7 @@ def test_a_tampered_thread_link_is_a_404(client):
 # --- The expected answer time ---------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("process_local_cache")
 def test_the_expected_answer_grows_with_the_backlog_of_the_crous_and_category(bordeaux):
     now = timezone.now()
     # 10 answered in the last business days: 1 a day; 4 waiting -> (4 + 1) / 1 = 5 days.
@@ -215,6 +216,7 @@ def test_the_expected_answer_grows_with_the_backlog_of_the_crous_and_category(bo
     assert estimate.from_history
 
 
+@pytest.mark.usefixtures("process_local_cache")
 def test_without_history_the_expected_answer_is_the_crous_target(bordeaux):
     bordeaux.assistance_target_business_days = 3
 
@@ -223,6 +225,7 @@ def test_without_history_the_expected_answer_is_the_crous_target(bordeaux):
     assert (estimate.business_days, estimate.from_history) == (3, False)
 
 
+@pytest.mark.usefixtures("process_local_cache")
 def test_a_student_opening_many_tickets_in_an_hour_is_throttled(client, bordeaux, linked_student):
     client.force_login(linked_student)
     data = {"crous": bordeaux.pk, "category": "other", "subject": "Hello", "body": "Hi"}
