@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assistance.business_days import (
     add_business_days,
@@ -117,3 +119,22 @@ def test_business_days_between_skips_a_holiday():
     )
 
     assert elapsed == pytest.approx(1.0)
+
+
+@given(
+    start=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
+    days=st.integers(min_value=0, max_value=40),
+    subdivision=st.sampled_from(["", "57", "6AE", "971", "972", "973", "974", "976"]),
+)
+def test_adding_n_business_days_lands_on_a_business_day_after_exactly_n_of_them(
+    start, days, subdivision
+):
+    end = add_business_days(start, days, subdivision=subdivision)
+
+    between = [
+        start + timedelta(days=i)
+        for i in range(1, (end - start).days + 1)
+        if is_business_day(start + timedelta(days=i), subdivision=subdivision)
+    ]
+    assert len(between) == days
+    assert days == 0 or is_business_day(end, subdivision=subdivision)
