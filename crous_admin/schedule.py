@@ -38,4 +38,13 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3000},
     },
+    # Assistance (assistance/services.py, ``ticket_escalate``): alerts a Crous when a ticket
+    # passes its due time. Due times fall at local midnights, so every 15 minutes alerts
+    # within a quarter of an hour; each ticket is claimed by compare-and-swap, so a late or
+    # doubled run alerts nobody twice.
+    "assistance-escalate-overdue": {
+        "task": "assistance.tasks.escalate_overdue_tickets",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 14 * 60},
+    },
 }

@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "UnitStatusEnum": "residences.models.UnitStatus",
         "TenantFileStatusEnum": "tenants.models.TenantFileStatus",
         "MessageStatusEnum": "notifications.models.MessageStatus",
+        "TicketStatusEnum": "assistance.models.TicketStatus",
     },
 }
 

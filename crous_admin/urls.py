@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("crous_admin.portal.urls")),
     path("logement/", include("tenants.portal.urls")),
     path("verification/", verification.verify, name="document_verification"),
+    path("assistance/", include("assistance.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("crous_admin.api.urls")),

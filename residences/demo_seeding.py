@@ -192,6 +192,10 @@ def seed_demo(
         from tenants.demo_seeding import seed_tenant_space_demo  # tenants depends on residences
 
         seed_tenant_space_demo(today=today or timezone.localdate())
+        if scale <= DEMO_SCALE:  # a small queue for the demo; the benchmarks seed their own
+            from assistance.demo_seeding import seed_assistance_demo
+
+            seed_assistance_demo()
     return report
 
 

@@ -49,6 +49,16 @@ _TENANT_SPACE_WRITE = (
     | _perms("tenants.ledgerentry", "add")
     | _perms("tenants.agreementtemplate", "add", "change")
 )
+# Assistance: housing officers read their Crous' tickets; assistance agents work the queue
+# (answer, assign, act on the tenant file from a ticket); Crous administrators too, and they
+# keep the canned replies. ``act_on_tenant_file`` lets a ticket's one-click actions call the
+# tenant-code services without the broader right to edit tenant files.
+_ASSISTANCE_READ = _perms("assistance.ticket", "view") | _perms("assistance.cannedreply", "view")
+_ASSISTANCE_WORK = (
+    _ASSISTANCE_READ
+    | _perms("assistance.ticket", "change")
+    | {"assistance.act_on_tenant_file", "assistance.view_dashboard"}
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HOUSING_OFFICER: frozenset(
@@ -59,9 +69,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _OUTBOX_READ
         | _TENANT_SPACE_WRITE
+        | _ASSISTANCE_READ
     ),
     Role.ASSISTANCE_AGENT: frozenset(
-        _CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _TENANT_SPACE_READ
+        _CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _TENANT_SPACE_READ | _ASSISTANCE_WORK
     ),
     Role.CROUS_ADMIN: frozenset(
         _CATALOG_READ
@@ -73,6 +84,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _perms("notifications.message", "view", "change")
         | _TENANT_SPACE_WRITE
+        | _ASSISTANCE_WORK
+        | _perms("assistance.cannedreply", "add", "change", "delete")
     ),
 }
 ROLE_PERMISSIONS[Role.NATIONAL_ADMIN] = frozenset(

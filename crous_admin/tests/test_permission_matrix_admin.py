@@ -164,6 +164,19 @@ _TENANT_SPACE_RECORD = {
     "national_admin": (200, 403, 200, 200, 403),
 }
 
+
+def _ticket(bordeaux: Any) -> Any:
+    from assistance.tests.factories import TicketFactory
+
+    return TicketFactory(crous=bordeaux)
+
+
+def _canned_reply(bordeaux: Any) -> Any:
+    from assistance.tests.factories import CannedReplyFactory
+
+    return CannedReplyFactory(crous=bordeaux)
+
+
 # model label -> (object factory, {persona: expected statuses})
 # The Versailles agent opening a Bordeaux object gets the 404 of a missing id, before any
 # permission check; rows that belong to no Crous answer by permission only.
@@ -252,6 +265,25 @@ EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
             "bordeaux_officer": (200, 200, 200, 200, 403),
             "versailles_agent": (200, 403, 404, 404, 404),
             "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
+    # Tickets are written by students and services, never added or deleted here; the
+    # housing officer reads them, agents work them in their own Crous.
+    "assistance.Ticket": (
+        _ticket,
+        {
+            "bordeaux_officer": (200, 403, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 403, 200, 200, 403),
+        },
+    ),
+    # Canned replies are kept by Crous administrators; everybody else reads them.
+    "assistance.CannedReply": (
+        _canned_reply,
+        {
+            "bordeaux_officer": (200, 403, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 200),
         },
     ),
     # Superusers only, for everything below.

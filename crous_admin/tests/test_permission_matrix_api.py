@@ -21,6 +21,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from assistance.tests.factories import TicketFactory
 from crous_admin.api.views import CrousScopedAPIMixin
 from notifications.tests.factories import MessageFactory
 from residences.tests.factories import HousingUnitFactory, ResidenceFactory, UserFactory
@@ -100,6 +101,26 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:ledger-detail", "GET"): STAFF_READ_BORDEAUX,
     ("api:ledger-payments", "POST"): STAFF_WRITE_CREATE,
     ("api:arrears-list", "GET"): STAFF_READ_LIST,
+    # Assistance: housing officers read the queue; agents work it in their own Crous (the
+    # Versailles agent passes the verb check, then a Bordeaux ticket is a 404).
+    ("api:ticket-list", "GET"): STAFF_READ_LIST,
+    ("api:ticket-detail", "GET"): STAFF_READ_BORDEAUX,
+    ("api:ticket-claim", "POST"): row(403, 404, 200, 403, 401),
+    ("api:ticket-assign", "POST"): row(403, 404, 200, 403, 401),
+    ("api:ticket-set-status", "POST"): row(403, 404, 200, 403, 401),
+    ("api:ticket-reply", "POST"): row(403, 404, 200, 403, 401),
+    ("api:ticket-note", "POST"): row(403, 404, 200, 403, 401),
+    ("api:ticket-move", "POST"): row(403, 404, 200, 403, 401),
+    ("api:ticket-verify-identity", "POST"): row(403, 404, 200, 403, 401),
+    ("api:ticket-resend-code", "POST"): row(403, 404, 200, 403, 401),
+    # Linking an account needs a verified identity first: 409 until "verify-identity" ran.
+    ("api:ticket-relink", "POST"): row(403, 404, 409, 403, 401),
+    ("api:ticket-transfer", "POST"): row(403, 404, 200, 403, 401),
+    # A student's own requests: any account; another account's request is a 404.
+    ("api:me-ticket-list", "GET"): row(200, 200, 200, 200, 401),
+    ("api:me-ticket-list", "POST"): row(201, 201, 201, 201, 401),
+    ("api:me-ticket-detail", "GET"): row(404, 404, 404, 200, 401),
+    ("api:me-ticket-reply", "POST"): row(404, 404, 404, 200, 401),
     # Any other path under /api/v1/: a 404 in the API's error format, for everybody.
     ("api:not-found", "GET"): NOWHERE,
     ("api:not-found", "POST"): NOWHERE,
@@ -117,6 +138,22 @@ TENANT_FILE_ACTIONS = {
     "tenantfile-relink": "tenantfile",
     "tenantfile-change-unit": "tenantfile",
     "tenantfile-transfer": "tenantfile",
+    # Assistance: every ticket action opens the Bordeaux ticket.
+    **{
+        f"ticket-{name}": "ticket"
+        for name in (
+            "claim",
+            "assign",
+            "set-status",
+            "reply",
+            "note",
+            "move",
+            "verify-identity",
+            "resend-code",
+            "relink",
+            "transfer",
+        )
+    },
 }
 
 
@@ -209,6 +246,12 @@ def bordeaux_rows(bordeaux, versailles, linked_student_file):
         "agreement": agreement_prepare(tenant_file=linked_student_file),
         "me-document": certificate_issue(tenant_file=linked_student_file),
         "ledger": current_file,
+        "ticket": TicketFactory(
+            crous=bordeaux, tenant_file=current_file, requester_ine=current_file.student.ine
+        ),
+        "me-ticket": TicketFactory(
+            crous=bordeaux, requester=linked_student_file.linked_user, tenant_file=None
+        ),
     }
 
 
@@ -263,6 +306,8 @@ def _payload(basename: str, method: str, rows: dict[str, Any]) -> dict[str, Any]
         }
     if basename == "ledger":
         return {"amount": "120.00", "method": "cheque", "booked_on": "2026-10-05"}
+    if basename.startswith("ticket-") or basename == "me-ticket":
+        return _assistance_payload(basename, rows)
     if basename == "me-tenantcode":
         return {"code": TENANT_CODE.lower()}
     if basename == "tenantfile-unlink":
@@ -285,6 +330,30 @@ def _payload(basename: str, method: str, rows: dict[str, Any]) -> dict[str, Any]
             "end_date": "2027-06-30",
         }
     return {}
+
+
+def _assistance_payload(basename: str, rows: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ticket-assign": {"assignee": None},
+        "ticket-set-status": {"status": "open"},
+        "ticket-reply": {"body": "Here is your answer."},
+        "ticket-note": {"body": "Called the residence."},
+        "ticket-move": {"crous": rows["versailles_free_unit"].residence.crous_id},
+        "ticket-resend-code": {"tenant_file": rows["tenantfile"].pk},
+        "ticket-relink": {"tenant_file": rows["tenantfile"].pk},
+        "ticket-transfer": {
+            "tenant_file": rows["tenantfile"].pk,
+            "unit": rows["versailles_free_unit"].pk,
+            "start_date": "2027-01-04",
+            "end_date": "2027-06-30",
+        },
+        "me-ticket": {
+            "crous": rows["crous"].pk,
+            "category": "code_resend",
+            "subject": "Code not received",
+            "body": "Could you send it again?",
+        },
+    }.get(basename, {})
 
 
 def _url(route: str, rows: dict[str, Any]) -> str:

@@ -277,7 +277,7 @@ def test_an_expired_code_of_a_crous_not_known_for_the_account_gets_general_advic
     page = _post(client, issued.code).content.decode()
 
     assert 'data-refusal="code_expired"' in page
-    assert "contact page of its website" in page
+    assert 'id="crous-contact-assistance"' in page  # write to the Crous through Assistance
     assert bordeaux.contact_email not in page
 
 
