@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "UnitStatusEnum": "residences.models.UnitStatus",
         "TenantFileStatusEnum": "tenants.models.TenantFileStatus",
         "MessageStatusEnum": "notifications.models.MessageStatus",
+        "RenewalRequestStatusEnum": "renewals.models.RequestStatus",
     },
 }
 

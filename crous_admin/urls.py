@@ -9,6 +9,7 @@ from health_check.views import HealthCheckView
 urlpatterns = [
     path("", include("crous_admin.portal.urls")),
     path("logement/", include("tenants.portal.urls")),
+    path("logement/renouvellement/", include("renewals.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("crous_admin.api.urls")),

@@ -34,6 +34,16 @@ _TENANTS_READ = _perms("tenants.student", "view") | _perms("tenants.tenantfile",
 # Every role reads its Crous' outbox (with each message's delivery attempts, shown inline);
 # "change" is the Crous administrator's "retry now" on failed messages.
 _OUTBOX_READ = _perms("notifications.message", "view")
+# Renewals: every role reads its Crous' windows and requests; housing officers and Crous
+# administrators set the windows and decide the requests ("change" is the decision).
+_RENEWALS_READ = _perms("renewals.renewalwindow", "view") | _perms(
+    "renewals.renewalrequest", "view"
+)
+_RENEWALS_WRITE = (
+    _perms("renewals.renewalwindow", "view", "add", "change")
+    | _perms("renewals.renewalrequest", "view", "change")
+    | _perms("renewals.reminderpreference", "view", "change")
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HOUSING_OFFICER: frozenset(
@@ -43,8 +53,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _OUTBOX_READ
+        | _RENEWALS_WRITE
     ),
-    Role.ASSISTANCE_AGENT: frozenset(_CATALOG_READ | _TENANTS_READ | _OUTBOX_READ),
+    Role.ASSISTANCE_AGENT: frozenset(
+        _CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _RENEWALS_READ
+    ),
     Role.CROUS_ADMIN: frozenset(
         _CATALOG_READ
         | _perms("residences.crous", "change")
@@ -54,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _perms("notifications.message", "view", "change")
+        | _RENEWALS_WRITE
     ),
 }
 ROLE_PERMISSIONS[Role.NATIONAL_ADMIN] = frozenset(
