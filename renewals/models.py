@@ -9,7 +9,7 @@ and window, whatever the number of clicks, tabs or API retries (a unique constra
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -125,7 +125,8 @@ class RenewalWindow(models.Model):
     @property
     def closes_at(self) -> datetime:
         """The last second of the window (23:59:59 local), as shown to people."""
-        return self.ends_before - timedelta(seconds=1)
+        # In UTC: arithmetic between two datetimes of one zone is wall-clock arithmetic.
+        return (self.ends_before.astimezone(UTC) - timedelta(seconds=1)).astimezone(self.zone)
 
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.ends_before

@@ -189,6 +189,13 @@ def seed_demo(
             password_hash=password_hash,
             current_year=current_year,
         )
+        from renewals.demo_seeding import seed_renewal_windows
+
+        seed_renewal_windows(
+            crous_by_code=crous_by_code,
+            current_year=current_year,
+            today=today or timezone.localdate(),
+        )
     return report
 
 

@@ -55,9 +55,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _OUTBOX_READ
         | _RENEWALS_WRITE
     ),
-    Role.ASSISTANCE_AGENT: frozenset(
-        _CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _RENEWALS_READ
-    ),
+    Role.ASSISTANCE_AGENT: frozenset(_CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _RENEWALS_READ),
     Role.CROUS_ADMIN: frozenset(
         _CATALOG_READ
         | _perms("residences.crous", "change")
