@@ -62,6 +62,9 @@ class RenewalWindowAdmin(ServiceBackedAdminMixin, ScopedModelAdmin):
     ordering = ("-academic_year", "crous__name", "opens_on")
     fields = ("crous", *services.WINDOW_FIELDS)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RenewalWindow]:
+        return super().get_queryset(request).select_related("crous")  # its time zone
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("crous",) if obj is not None else ()
 
