@@ -66,6 +66,7 @@ def test_the_bulk_refusal_asks_for_a_reason_first(client, bordeaux_officer, rene
     asked = client.post(url, selection)
     done = client.post(url, {**selection, "reason": "No longer a student."})
 
-    assert asked.status_code == 200 and b"reason" in asked.content
+    assert asked.status_code == 200
+    assert b"reason" in asked.content
     assert done.status_code == 302
     assert RenewalRequest.objects.get().refusal_reason == "No longer a student."

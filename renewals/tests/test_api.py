@@ -147,7 +147,8 @@ def test_staff_approve_one_and_refuse_many_with_a_reason(
         reverse("api:renewalrequest-decide", args=[first.pk]), {"decision": "refuse"}, format="json"
     )
 
-    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "approved"
     assert refused.status_code == 200
     assert refused.json()["decided"] == [r.pk for r in others]
     assert set(refused.json()["skipped"]) == {str(first.pk), "999999"}

@@ -32,7 +32,7 @@ def test_every_rule_passes_for_an_active_linked_file_inside_the_window(
     assert all(r.passed for r in check.results)
 
 
-def test_with_the_dse_rule_a_scholarship_holder_without_next_years_dse_is_blocked_and_told_what_to_do(
+def test_with_the_dse_rule_a_scholarship_holder_without_next_years_dse_is_blocked_and_told_why(
     linked_student_file, bordeaux_window
 ):
     bordeaux_window.dse_rule = True
@@ -97,7 +97,8 @@ def test_a_sixth_year_passes_only_as_an_exception_for_staff_to_grant(
 
     check = eligibility_check(tenant_file=tenant_file, window=bordeaux_window)
 
-    assert check.eligible and check.needs_exception
+    assert check.eligible
+    assert check.needs_exception
     assert "6" in check.result("years_of_stay").message
 
 
@@ -114,7 +115,7 @@ def test_a_file_not_linked_yet_is_told_to_use_its_activation_code(bordeaux, bord
 
     check = eligibility_check(tenant_file=tenant_file, window=bordeaux_window)
 
-    assert "activation code" in check.result("file_active_and_linked").message
+    assert "code d'activation" in check.result("file_active_and_linked").message
 
 
 def test_before_the_window_the_check_says_when_it_opens(

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Message
-from renewals.models import RenewalRequest, ReminderPreference
+from renewals.models import ReminderPreference, RenewalRequest
 
 HOUSING = reverse("tenants_portal:housing")
 
@@ -91,7 +91,8 @@ def test_a_blocked_student_is_told_what_to_do(
 
     page = response.content.decode()
     assert RenewalRequest.objects.get().status == "blocked"
-    assert "DSE" in page and "2027-2028" in page
+    assert "DSE" in page
+    assert "2027-2028" in page
 
 
 @pytest.mark.usefixtures("inside_window", "bordeaux_window")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from django.utils import timezone
 
 from notifications.models import Channel, Message
-from renewals.models import RenewalReminder, ReminderKind
+from renewals.models import ReminderKind, RenewalReminder
 from renewals.services import (
     reminder_preference_set,
     renewal_reminders_send,

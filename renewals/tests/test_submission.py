@@ -33,7 +33,8 @@ def test_a_submission_queues_an_email_and_an_sms_due_within_the_promise(
         submission = _submit(linked_student_file)
 
     renewal = submission.request
-    assert submission.created and renewal.status == RequestStatus.SUBMITTED
+    assert submission.created
+    assert renewal.status == RequestStatus.SUBMITTED
     assert renewal.confirmation_deadline == renewal.submitted_at + timedelta(hours=72)
     messages = Message.objects.filter(idempotency_key__startswith=f"renewal-request:{renewal.pk}:")
     assert sorted(m.channel for m in messages) == [Channel.EMAIL, Channel.SMS]
@@ -51,7 +52,8 @@ def test_submitting_twice_gives_the_same_request_and_no_second_confirmation(
     first = _submit(linked_student_file)
     second = _submit(linked_student_file)
 
-    assert second.request.pk == first.request.pk and not second.created
+    assert second.request.pk == first.request.pk
+    assert not second.created
     assert RenewalRequest.objects.count() == 1
     assert Message.objects.count() == 2
 
@@ -105,7 +107,8 @@ def test_approval_extends_the_same_file_to_next_year_and_keeps_its_tenant_code(
     assert tenant_file.code_hmac == code_hmac("ABCD2345EF")
     assert TenantFile.objects.count() == 1
     renewal.refresh_from_db()
-    assert renewal.status == RequestStatus.APPROVED and renewal.decided_by == bordeaux_officer
+    assert renewal.status == RequestStatus.APPROVED
+    assert renewal.decided_by == bordeaux_officer
     # The audit trail names who decided and why, on the request and on the file
     latest = renewal.history.latest()
     assert latest.history_user == bordeaux_officer

@@ -40,7 +40,8 @@ def test_both_channels_delivered_in_time_retire_the_request_without_alert(renewa
 
     assert (result.confirmed, result.escalated) == (1, 0)
     renewal.refresh_from_db()
-    assert renewal.confirmed_at is not None and renewal.escalated_at is None
+    assert renewal.confirmed_at is not None
+    assert renewal.escalated_at is None
     assert _alerts() == []
 
 

@@ -95,14 +95,18 @@ def test_the_submission_is_refused_one_second_before_opening_and_accepted_at_ope
     RenewalWindowFactory(crous=crous, opens_on=date(2027, 3, 15), closes_on=date(2027, 5, 1))
     tenant_file = _linked_file(crous)
 
-    with time_machine.travel(opening_utc - SECOND, tick=False):
-        with pytest.raises(ConflictError) as refused:
-            renewal_request_submit(tenant_file=tenant_file, by=tenant_file.linked_user)
+    with (
+        time_machine.travel(opening_utc - SECOND, tick=False),
+        pytest.raises(ConflictError) as refused,
+    ):
+        renewal_request_submit(tenant_file=tenant_file, by=tenant_file.linked_user)
     assert refused.value.code == "renewal_window_not_open"
-    assert "15" in refused.value.message and zone in refused.value.message
+    assert "15" in refused.value.message
+    assert zone in refused.value.message
     with time_machine.travel(opening_utc, tick=False):
         submission = renewal_request_submit(tenant_file=tenant_file, by=tenant_file.linked_user)
-    assert submission.created and submission.request.status == "submitted"
+    assert submission.created
+    assert submission.request.status == "submitted"
 
 
 def test_the_submission_is_refused_after_23_59_59_local_on_the_closing_day(db):
@@ -110,9 +114,11 @@ def test_the_submission_is_refused_after_23_59_59_local_on_the_closing_day(db):
     RenewalWindowFactory(crous=crous, opens_on=date(2027, 3, 15), closes_on=date(2027, 5, 1))
     tenant_file = _linked_file(crous)
 
-    with time_machine.travel(_utc(2027, 5, 2, 3, 0, 0), tick=False):
-        with pytest.raises(ConflictError) as refused:
-            renewal_request_submit(tenant_file=tenant_file, by=tenant_file.linked_user)
+    with (
+        time_machine.travel(_utc(2027, 5, 2, 3, 0, 0), tick=False),
+        pytest.raises(ConflictError) as refused,
+    ):
+        renewal_request_submit(tenant_file=tenant_file, by=tenant_file.linked_user)
 
     assert refused.value.code == "renewal_window_closed"
     assert refused.value.extra["closes_at"].startswith("2027-05-01T23:59:59-03:00")
