@@ -73,5 +73,7 @@ def test_a_student_sees_the_check_asks_for_renewal_with_a_double_click_and_gets_
     # Then one request is sent, its confirmations on their way, and the button is gone
     expect(page.locator("#renewal-request-status")).to_be_visible()
     expect(page.locator("#renewal-submit")).to_have_count(0)
+    # (both clicks answered before reading the database the live server writes to)
+    page.wait_for_load_state("networkidle")
     assert RenewalRequest.objects.filter(tenant_file=tenant_file).count() == 1
     assert Message.objects.filter(template_key="renewal_confirmation").count() == 2
