@@ -241,6 +241,9 @@ def _window_details(window: RenewalWindow | None) -> dict[str, Any]:
 def _queue_confirmations(
     renewal: RenewalRequest, *, tenant_file: TenantFile, window: RenewalWindow
 ) -> None:
+    """The confirmation by email and by SMS (when a mobile number is known), due by the
+    request's deadline, queued together (one insert), keyed by the request: a request is
+    submitted once (a blocked one that becomes submitted keeps its row and gets them then)."""
     crous = tenant_file.crous
     unit = tenant_file.unit
     context = {
@@ -252,6 +255,7 @@ def _queue_confirmations(
         "submitted_at": _local(renewal.submitted_at, crous),
         "site_url": settings.SITE_URL,
     }
+    key = f"renewal-request:{renewal.pk}:confirmation"
     common = {
         "crous": crous,
         "template_key": "renewal_confirmation",
@@ -259,19 +263,26 @@ def _queue_confirmations(
         "context": context,
         "deadline": renewal.confirmation_deadline,
     }
-    renewal.email_message = message_queue(
-        recipient=renewal.contact_email,
-        channel=Channel.EMAIL,
-        idempotency_key=f"renewal-request:{renewal.pk}:confirmation:email",
-        **common,
-    )
-    if renewal.contact_phone:
-        renewal.sms_message = message_queue(
-            recipient=renewal.contact_phone,
-            channel=Channel.SMS,
-            idempotency_key=f"renewal-request:{renewal.pk}:confirmation:sms",
+    specs = [
+        MessageSpec(
+            recipient=renewal.contact_email,
+            channel=Channel.EMAIL,
+            idempotency_key=f"{key}:email",
             **common,
         )
+    ]
+    if renewal.contact_phone:
+        specs.append(
+            MessageSpec(
+                recipient=renewal.contact_phone,
+                channel=Channel.SMS,
+                idempotency_key=f"{key}:sms",
+                **common,
+            )
+        )
+    messages = message_queue_bulk(messages=specs)
+    renewal.email_message = messages[0]
+    renewal.sms_message = messages[1] if len(messages) > 1 else None
     RenewalRequest.objects.filter(pk=renewal.pk).update(
         email_message=renewal.email_message, sms_message=renewal.sms_message
     )

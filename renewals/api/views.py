@@ -254,7 +254,7 @@ class MyRenewalRequestViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSe
                     "eligibility": renewal.eligibility,
                 },
             )
-        renewal = self.get_queryset().get(pk=renewal.pk)
+        # Serialised as it is: its messages were just queued (no read back).
         return Response(
             self.get_serializer(renewal).data,
             status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
