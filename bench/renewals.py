@@ -44,13 +44,14 @@ CROUS_CODE = "bench-renewals"
 EMAIL_DOMAIN = "bench-renewals.example"
 REAL_PATH = "/api/v1/me/renewal-requests/"
 BASELINE_PATH = "/bench/renewals/baseline/"
+FULL_COUNT = 20_000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.renewals", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--count", type=int, default=20_000, help="renewal submissions (API)")
+    parser.add_argument("--count", type=int, default=FULL_COUNT, help="renewal submissions (API)")
     parser.add_argument(
         "--baseline-count", type=int, default=0, help="bare-view submissions (default: count/4)"
     )
@@ -444,6 +445,18 @@ def report(
             row("`POST /api/v1/me/renewal-requests/` (new)", real),
             row("same, sent again (retry: 200, same request)", retry),
             "",
+            *(
+                [
+                    f"- Submissions: **{args.count:,}** (`--count`; the default is "
+                    f"{FULL_COUNT:,}). At {real.requests_per_second:,.0f} req/s the full "
+                    f"{FULL_COUNT:,} would take about "
+                    f"{FULL_COUNT / real.requests_per_second / 60:,.0f} minutes on this "
+                    "shared machine, beyond a benchmark's few minutes: the recorded run is "
+                    "the count that fits.",
+                ]
+                if args.count < FULL_COUNT and real.requests_per_second
+                else []
+            ),
             f"- Real ÷ bare view: **{ratio:.2f}×** the bare view's submit rate.",
             f"- Confirmations queued: **{queued:,}** outbox rows for {submitted:,} submitted "
             f"requests (2 × {args.count:,} expected) {ok}; retries queued nothing more.",
