@@ -26,14 +26,22 @@ def window_for_file(
 ) -> RenewalWindow | None:
     """The window a file's renewal belongs to: of the file's Crous, for the academic year
     after the file's; the open one, else the next to open, else the last one closed."""
-    now = now or timezone.now()
-    windows = list(
+    return choose_window(list(windows_of_file(tenant_file)), now=now or timezone.now())
+
+
+def windows_of_file(tenant_file: TenantFile) -> QuerySet[RenewalWindow]:
+    return (
         RenewalWindow.objects.filter(
             crous_id=tenant_file.crous_id, academic_year=tenant_file.academic_year + 1
         )
         .select_related("crous")
         .order_by("opens_on")
     )
+
+
+def choose_window(windows: list[RenewalWindow], *, now: datetime) -> RenewalWindow | None:
+    """Of one file's windows (in opening order): the open one, else the next to open, else
+    the last one closed."""
     if not windows:
         return None
     for window in windows:

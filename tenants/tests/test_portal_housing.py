@@ -123,12 +123,13 @@ def test_housing_page_query_count_does_not_grow_with_the_files(
         )
     client.force_login(linked_student)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         # 1. the session
         # 2. the user
         # 3. the user's staff memberships (scope: none, so a student)
         # 4. the Crous of the files linked to the account (scope: those Crous)
         # 5. the tenant files, with their Crous, unit and residence joined
+        # 6. the renewal windows of the (one) active file, with its request's status
         response = client.get(HOUSING)
 
     assert len(response.context["tenant_files"]) == file_count
