@@ -148,7 +148,7 @@ def _window_save(window: RenewalWindow, *, by: User | None, reason: str) -> Rene
 @dataclass(frozen=True)
 class Submission:
     request: RenewalRequest
-    created: bool  # False: the same request was already there (a retry, a second tab)
+    created: bool  # False: the same request was already submitted (a retry, a second tab)
 
 
 def renewal_request_submit(
@@ -221,7 +221,8 @@ def renewal_request_submit(
         renewal.save()
         if renewal.status == RequestStatus.SUBMITTED:
             _queue_confirmations(renewal, tenant_file=tenant_file, window=window)
-    return Submission(renewal, created=existing is None)
+    # New, or blocked before and (re)checked now: this call recorded it.
+    return Submission(renewal, created=True)
 
 
 def _refusal_code(gate: str, window: RenewalWindow | None, now: datetime) -> str:

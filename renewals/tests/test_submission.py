@@ -78,6 +78,7 @@ def test_a_blocked_request_is_recorded_with_its_reasons_and_unblocks_on_a_later_
     again = _submit(linked_student_file)
     assert again.request.pk == blocked.pk
     assert again.request.status == RequestStatus.SUBMITTED
+    assert again.created  # submitted by this call: the page says "sent", the API 201
     assert Message.objects.count() == 2
 
 
