@@ -168,3 +168,19 @@ def test_bulk_decisions_decide_what_they_can_and_say_why_for_the_rest(
 
     assert result.decided == [first.pk]
     assert list(result.skipped) == [second.pk]
+
+
+def test_approving_a_request_whose_file_has_ended_since_is_refused_and_changes_nothing(
+    linked_student_file, bordeaux_window, bordeaux_officer
+):
+    from tenants.services import tenant_file_end
+
+    renewal = _submit(linked_student_file).request
+    tenant_file_end(by=bordeaux_officer, tenant_file=linked_student_file, reason="left")
+
+    with pytest.raises(ConflictError) as refused:
+        renewal_request_decide(renewal_request=renewal, by=bordeaux_officer, approve=True)
+
+    assert refused.value.code == "file_not_current"
+    renewal.refresh_from_db()
+    assert renewal.status == RequestStatus.SUBMITTED
