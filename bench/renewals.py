@@ -411,6 +411,7 @@ def report(
     submitted: int,
     drain: Drain,
     promise: Promise,
+    total_s: float,
 ) -> str:
     def row(label: str, s: Sample) -> str:
         errors = f" ({s.errors} errors)" if s.errors else ""
@@ -457,6 +458,9 @@ def report(
                 if args.count < FULL_COUNT and real.requests_per_second
                 else []
             ),
+            f"- Whole run: {total_s / 60:,.0f} minutes (setup, both loads, drain, tracking); "
+            "`--count` sets the number of submissions (e.g. `--count 5000` for a run of "
+            "about five minutes here).",
             f"- Real ÷ bare view: **{ratio:.2f}×** the bare view's submit rate.",
             f"- Confirmations queued: **{queued:,}** outbox rows for {submitted:,} submitted "
             f"requests (2 × {args.count:,} expected) {ok}; retries queued nothing more.",
@@ -488,6 +492,7 @@ def _hms(delta: timedelta) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    started = time.perf_counter()
     env = configure_environment()
     baseline_count = args.baseline_count or max(1, args.count // 4)
 
@@ -542,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         submitted=submitted,
         drain=drain,
         promise=promise,
+        total_s=time.perf_counter() - started,
     )
     print(body)
     if not args.no_write:
