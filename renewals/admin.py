@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from crous_admin.admin import ScopedModelAdmin, ServiceBackedAdminMixin, ServiceModelForm
 from crous_admin.errors import ApplicationError
 from renewals import selectors, services
+from renewals.eligibility import eligibility_check
 from renewals.models import RenewalRequest, RenewalWindow, RequestStatus
 
 # --- Windows ----------------------------------------------------------------------------------
@@ -159,6 +160,7 @@ class RenewalRequestAdmin(ScopedModelAdmin):
         "source",
         "requested_by",
         "eligibility_table",
+        "eligibility_now",
         "needs_exception",
         "contact_email",
         "contact_phone",
@@ -199,17 +201,23 @@ class RenewalRequestAdmin(ScopedModelAdmin):
     def sms_delivery(self, obj: RenewalRequest) -> str:
         return self._delivery(obj.sms_message)
 
-    @admin.display(description=_("eligibility check"))
+    @admin.display(description=_("eligibility check, when asked"))
     def eligibility_table(self, obj: RenewalRequest) -> str:
+        return self._rules_html(obj.eligibility or [])
+
+    @admin.display(description=_("eligibility check, now"))
+    def eligibility_now(self, obj: RenewalRequest) -> str:
+        """The same check run again (the DSE may have arrived since the request)."""
+        check = eligibility_check(tenant_file=obj.tenant_file, window=obj.window)
+        return self._rules_html(r.as_dict() for r in check.results)
+
+    def _rules_html(self, results: Any) -> str:
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
                 "<li>{} <strong>{}</strong>: {}</li>",
-                (
-                    ("✔" if r["passed"] else "✘", r["title"], r["message"])
-                    for r in obj.eligibility or []
-                ),
+                (("✔" if r["passed"] else "✘", r["title"], r["message"]) for r in results),
             ),
         )
 

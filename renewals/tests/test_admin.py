@@ -50,7 +50,9 @@ def test_staff_approve_from_the_request_page(client, bordeaux_officer, renewal):
     client.force_login(bordeaux_officer)
     url = reverse("admin:renewals_renewalrequest_change", args=[renewal.pk])
 
-    assert 'id="renewal-decision"' in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'id="renewal-decision"' in page
+    assert page.count("✔") == 10  # the five rules, as recorded and as checked now
     client.post(url, {"_decide": "approve"})
 
     renewal.refresh_from_db()
