@@ -47,4 +47,21 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": timedelta(minutes=15),
         "options": {"expires": 14 * 60},
     },
+    # The 72-hour renewal confirmation promise (renewals/services.py): finds confirmations
+    # failed, unsent past their deadline or sent late, and alerts the Crous once per
+    # request. Every ten minutes: a problem is seen well within the hour for one indexed
+    # query over the unconfirmed requests only.
+    "renewals-track-confirmations": {
+        "task": "renewals.tasks.track_renewal_confirmations",
+        "schedule": timedelta(minutes=10),
+        "options": {"expires": 540},
+    },
+    # Renewal reminders (window opened, N days before it closes), idempotent per window,
+    # file and kind. Hourly: a window opens at local midnight in each Crous' own time zone,
+    # so the "opened" reminder leaves within the hour wherever the Crous is.
+    "renewals-send-reminders": {
+        "task": "renewals.tasks.send_renewal_reminders",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3300},
+    },
 }

@@ -305,6 +305,7 @@ SPECTACULAR_SETTINGS = {
         "TenantFileStatusEnum": "tenants.models.TenantFileStatus",
         "MessageStatusEnum": "notifications.models.MessageStatus",
         "TicketStatusEnum": "assistance.models.TicketStatus",
+        "RenewalRequestStatusEnum": "renewals.models.RequestStatus",
     },
 }
 

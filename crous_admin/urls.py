@@ -13,6 +13,7 @@ urlpatterns = [
     path("logement/", include("tenants.portal.urls")),
     path("verification/", verification.verify, name="document_verification"),
     path("assistance/", include("assistance.portal.urls")),
+    path("logement/renouvellement/", include("renewals.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("crous_admin.api.urls")),

@@ -196,6 +196,13 @@ def seed_demo(
             from assistance.demo_seeding import seed_assistance_demo
 
             seed_assistance_demo()
+        from renewals.demo_seeding import seed_renewal_windows
+
+        seed_renewal_windows(
+            crous_by_code=crous_by_code,
+            current_year=current_year,
+            today=today or timezone.localdate(),
+        )
     return report
 
 

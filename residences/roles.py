@@ -59,6 +59,16 @@ _ASSISTANCE_WORK = (
     | _perms("assistance.ticket", "change")
     | {"assistance.act_on_tenant_file", "assistance.view_dashboard"}
 )
+# Renewals: every role reads its Crous' windows and requests; housing officers and Crous
+# administrators set the windows and decide the requests ("change" is the decision).
+_RENEWALS_READ = _perms("renewals.renewalwindow", "view") | _perms(
+    "renewals.renewalrequest", "view"
+)
+_RENEWALS_WRITE = (
+    _perms("renewals.renewalwindow", "view", "add", "change")
+    | _perms("renewals.renewalrequest", "view", "change")
+    | _perms("renewals.reminderpreference", "view", "change")
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HOUSING_OFFICER: frozenset(
@@ -70,9 +80,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _OUTBOX_READ
         | _TENANT_SPACE_WRITE
         | _ASSISTANCE_READ
+        | _RENEWALS_WRITE
     ),
     Role.ASSISTANCE_AGENT: frozenset(
-        _CATALOG_READ | _TENANTS_READ | _OUTBOX_READ | _TENANT_SPACE_READ | _ASSISTANCE_WORK
+        _CATALOG_READ
+        | _TENANTS_READ
+        | _OUTBOX_READ
+        | _TENANT_SPACE_READ
+        | _ASSISTANCE_WORK
+        | _RENEWALS_READ
     ),
     Role.CROUS_ADMIN: frozenset(
         _CATALOG_READ
@@ -86,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _TENANT_SPACE_WRITE
         | _ASSISTANCE_WORK
         | _perms("assistance.cannedreply", "add", "change", "delete")
+        | _RENEWALS_WRITE
     ),
 }
 ROLE_PERMISSIONS[Role.NATIONAL_ADMIN] = frozenset(

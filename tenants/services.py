@@ -159,3 +159,27 @@ def tenant_file_end(
         reason=f"freed by tenant file {tenant_file.pk}",
     )
     return tenant_file
+
+
+@transaction.atomic
+def tenant_file_extend(
+    *, by: User | None, tenant_file: TenantFile, academic_year: int, end_date: date, reason: str
+) -> TenantFile:
+    """Extends a current file to a later academic year (a renewal): the same file, unit and
+    tenant code, a later last day; the change and its reason go to the file's history."""
+    tenant_file = TenantFile.objects.select_for_update(of=("self",)).get(pk=tenant_file.pk)
+    if tenant_file.status not in CURRENT_STATUSES:
+        raise ConflictError(_("This tenant file has already ended."), code="file_not_current")
+    if academic_year <= tenant_file.academic_year:
+        raise ConflictError(
+            _("This tenant file already covers that academic year."), code="file_already_extended"
+        )
+    if end_date <= tenant_file.end_date:
+        raise ApplicationError(
+            _("The new end date must come after the current one."), code="period", field="end_date"
+        )
+    tenant_file.academic_year = academic_year
+    tenant_file.end_date = end_date
+    record_author(tenant_file, by, reason)
+    tenant_file.save(update_fields=["academic_year", "end_date", "updated_at"])
+    return tenant_file

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("tenants.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("assistance.api.urls")),
+    path("", include("renewals.api.urls")),
     # Last: any other path answers a 404 in the API's error format, not an HTML page.
     re_path(r"^", NotFoundView.as_view(), name="not-found"),
 ]

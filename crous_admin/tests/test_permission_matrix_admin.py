@@ -177,6 +177,25 @@ def _canned_reply(bordeaux: Any) -> Any:
     return CannedReplyFactory(crous=bordeaux)
 
 
+def _renewal_window(bordeaux: Any) -> Any:
+    from renewals.tests.factories import RenewalWindowFactory
+
+    return RenewalWindowFactory(crous=bordeaux)
+
+
+def _renewal_request(bordeaux: Any) -> Any:
+    from renewals.models import RenewalRequest, RequestStatus
+    from tenants.tests.factories import TenantFileFactory
+
+    return RenewalRequest.objects.create(
+        crous=bordeaux,
+        window=_renewal_window(bordeaux),
+        tenant_file=TenantFileFactory(crous=bordeaux),
+        status=RequestStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+
+
 # model label -> (object factory, {persona: expected statuses})
 # The Versailles agent opening a Bordeaux object gets the 404 of a missing id, before any
 # permission check; rows that belong to no Crous answer by permission only.
@@ -284,6 +303,24 @@ EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
             "bordeaux_officer": (200, 403, 200, 200, 403),
             "versailles_agent": (200, 403, 404, 404, 404),
             "national_admin": (200, 200, 200, 200, 200),
+        },
+    ),
+    # Windows: staff of the Crous set them (no delete: requests hang on them).
+    "renewals.RenewalWindow": (
+        _renewal_window,
+        {
+            "bordeaux_officer": (200, 200, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
+    # Requests: students make them; staff read and decide ("change"); never deleted.
+    "renewals.RenewalRequest": (
+        _renewal_request,
+        {
+            "bordeaux_officer": (200, 403, 200, 200, 403),
+            "versailles_agent": (200, 403, 404, 404, 404),
+            "national_admin": (200, 403, 200, 200, 403),
         },
     ),
     # Superusers only, for everything below.

@@ -48,6 +48,12 @@ STAFF_READ_BORDEAUX = row(200, 404, 200, 403, 401)
 NOWHERE = row(404, 404, 404, 404, 404)
 OWN_FILE = row(404, 404, 404, 200, 401)  # rows by account: staff have no file of theirs
 TENANT_CODE = "MTRX-2345-AB"  # the code of the current Bordeaux file (bordeaux_rows)
+# Routes whose URL takes no id although their name does not end in "-list".
+NO_ARGUMENT_ROUTES = {
+    "me-tenantcode-redeem",
+    "renewalrequest-bulk-decide",
+    "me-renewaleligibility",
+}
 
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:crous-list", "GET"): PUBLIC_READ_LIST,
@@ -121,6 +127,22 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:me-ticket-list", "POST"): row(201, 201, 201, 201, 401),
     ("api:me-ticket-detail", "GET"): row(404, 404, 404, 200, 401),
     ("api:me-ticket-reply", "POST"): row(404, 404, 404, 200, 401),
+    # Renewal windows: read by everyone concerned (the student's Crous), written by its staff.
+    ("api:renewalwindow-list", "GET"): row(200, 200, 200, 200, 401),
+    ("api:renewalwindow-list", "POST"): STAFF_WRITE_CREATE,
+    ("api:renewalwindow-detail", "GET"): row(200, 404, 200, 200, 401),
+    ("api:renewalwindow-detail", "PUT"): STAFF_WRITE_UPDATE,
+    ("api:renewalwindow-detail", "PATCH"): STAFF_WRITE_UPDATE,
+    # Renewal requests, staff side: deciding needs change_renewalrequest (not the agent's).
+    ("api:renewalrequest-list", "GET"): STAFF_READ_LIST,
+    ("api:renewalrequest-detail", "GET"): STAFF_READ_BORDEAUX,
+    ("api:renewalrequest-decide", "POST"): STAFF_WRITE_UPDATE,
+    ("api:renewalrequest-bulk-decide", "POST"): STAFF_WRITE_UPDATE,
+    # The student's side: staff have no linked file (404); the student's retry is a 200.
+    ("api:me-renewalrequest-list", "GET"): row(200, 200, 200, 200, 401),
+    ("api:me-renewalrequest-list", "POST"): row(404, 404, 404, 200, 401),
+    ("api:me-renewalrequest-detail", "GET"): row(404, 404, 404, 200, 401),
+    ("api:me-renewaleligibility", "GET"): row(200, 200, 200, 200, 401),
     # Any other path under /api/v1/: a 404 in the API's error format, for everybody.
     ("api:not-found", "GET"): NOWHERE,
     ("api:not-found", "POST"): NOWHERE,
@@ -252,7 +274,28 @@ def bordeaux_rows(bordeaux, versailles, linked_student_file):
         "me-ticket": TicketFactory(
             crous=bordeaux, requester=linked_student_file.linked_user, tenant_file=None
         ),
+        **_renewal_rows(bordeaux, linked_student_file),
     }
+
+
+def _renewal_rows(bordeaux: Any, linked_file: Any) -> dict[str, Any]:
+    """A Bordeaux window open today and the linked student's request in it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from renewals.services import renewal_request_submit
+    from renewals.tests.factories import RenewalWindowFactory
+
+    today = timezone.localdate()
+    window = RenewalWindowFactory(
+        crous=bordeaux,
+        academic_year=linked_file.academic_year + 1,
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+    )
+    renewal = renewal_request_submit(tenant_file=linked_file, by=linked_file.linked_user).request
+    return {"renewalwindow": window, "renewalrequest": renewal, "me-renewalrequest": renewal}
 
 
 def _payload(basename: str, method: str, rows: dict[str, Any]) -> dict[str, Any]:
@@ -308,6 +351,21 @@ def _payload(basename: str, method: str, rows: dict[str, Any]) -> dict[str, Any]
         return {"amount": "120.00", "method": "cheque", "booked_on": "2026-10-05"}
     if basename.startswith("ticket-") or basename == "me-ticket":
         return _assistance_payload(basename, rows)
+    if basename == "renewalwindow":
+        window = rows["renewalwindow"]
+        return {
+            "crous": bordeaux.pk,
+            "academic_year": window.academic_year + (1 if method == "POST" else 0),
+            "opens_on": window.opens_on.isoformat(),
+            "closes_on": window.closes_on.isoformat(),
+            "promise_hours": 48,
+        }
+    if basename == "renewalrequest":
+        return {"decision": "approve"}
+    if basename == "renewalrequest-bulk":
+        return {"ids": [rows["renewalrequest"].pk], "decision": "approve"}
+    if basename == "me-renewalrequest":
+        return {"tenant_file": rows["me-tenantfile"].pk}
     if basename == "me-tenantcode":
         return {"code": TENANT_CODE.lower()}
     if basename == "tenantfile-unlink":
@@ -363,7 +421,7 @@ def _url(route: str, rows: dict[str, Any]) -> str:
     if name in TENANT_FILE_ACTIONS:
         return reverse(route, args=[rows[TENANT_FILE_ACTIONS[name]].pk])
     basename, _, kind = name.rpartition("-")
-    if kind == "list" or name == "me-tenantcode-redeem":
+    if kind == "list" or name in NO_ARGUMENT_ROUTES:
         return reverse(route)
     return reverse(route, args=[rows[basename].pk])
 

@@ -123,7 +123,7 @@ def test_housing_page_query_count_does_not_grow_with_the_files(
         )
     client.force_login(linked_student)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         # 1. the session
         # 2. the user
         # 3. the user's staff memberships (scope: none, so a student)
@@ -131,6 +131,7 @@ def test_housing_page_query_count_does_not_grow_with_the_files(
         # 5. the tenant files, with their Crous, unit and residence joined
         # 6. their occupancy agreements (tenant space: signed or the next step)
         # 7. their ledger balances, one aggregate
+        # 8. the renewal windows of the (one) active file, with its request's status
         response = client.get(HOUSING)
 
     assert len(response.context["tenant_files"]) == file_count

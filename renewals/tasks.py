@@ -1,0 +1,18 @@
+"""Periodic jobs of renewals (declared in crous_admin/schedule.py): thin, the services decide."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from renewals.services import renewal_confirmations_track, renewal_reminders_send
+
+
+@shared_task(ignore_result=True)
+def track_renewal_confirmations() -> dict[str, int]:
+    result = renewal_confirmations_track()
+    return {"confirmed": result.confirmed, "escalated": result.escalated}
+
+
+@shared_task(ignore_result=True)
+def send_renewal_reminders() -> int:
+    return renewal_reminders_send()
