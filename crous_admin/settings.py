@@ -348,3 +348,9 @@ RENT_PAYMENT_STRIPE_LIKE = {
     "API_KEY": env.str("RENT_PAYMENT_API_KEY", default=""),
     "WEBHOOK_SECRET": env.str("RENT_PAYMENT_WEBHOOK_SECRET", default=""),
 }
+
+# --- Renewals (docs/renewals.md) -----------------------------------------------------------
+
+# A month's rent is due on its first day; the renewal check counts it unpaid only once this
+# many days have passed, so a student paying in the first days of the month is not blocked.
+RENEWALS_RENT_GRACE_DAYS = env.int("RENEWALS_RENT_GRACE_DAYS", default=10)

@@ -7,10 +7,10 @@ renewal, and a sentence for the student saying what it found and what to do. Not
 decides eligibility: the submission service records the results on the request, the pages
 and the API show them as they are.
 
-Adding a rule (e.g. "no unpaid rent" once the rent ledger exists) is writing one function
-``def no_unpaid_rent(facts: Facts) -> RuleResult`` here and appending it to ``RULES``;
-a rule that needs more data than ``Facts`` carries loads it through its own app's selector
-(the ledger's), once per check. See docs/adr/0009-renewal-eligibility-as-rules.md.
+Adding a rule is writing one function ``def rule(facts: Facts) -> RuleResult`` here and
+appending it to ``RULES``; data a rule needs beyond the file is loaded once per check (or
+once per batch of files) through its own app's selector, as the rent ledger's arrears are
+(``unpaid_rent_for``). See docs/adr/0009-renewal-eligibility-as-rules.md.
 """
 
 from __future__ import annotations
@@ -18,14 +18,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from crous_admin.academic_year import academic_year_label, academic_year_of
+from tenants.ledger import tenant_files_arrears
 from tenants.models import TenantFile, TenantFileStatus
 
 if TYPE_CHECKING:
@@ -55,6 +58,9 @@ class Facts:
     #: Academic years the student has already been housed by this Crous (the current one
     #: included): the renewal would be year ``years_of_stay + 1``.
     years_of_stay: int
+    #: Rent owed on charges due more than ``RENEWALS_RENT_GRACE_DAYS`` ago, net of every
+    #: payment made so far (tenants/ledger.py).
+    unpaid_rent: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -224,16 +230,33 @@ def years_of_stay(facts: Facts) -> RuleResult:
     )
 
 
+def no_unpaid_rent(facts: Facts) -> RuleResult:
+    title = _("No unpaid rent")
+    if facts.unpaid_rent <= 0:
+        return RuleResult("no_unpaid_rent", title, True, _("Yes: your rent is paid up."))
+    return RuleResult(
+        "no_unpaid_rent",
+        title,
+        False,
+        _(
+            "%(amount)s € of rent is unpaid. Pay it from your tenant space (Housing → "
+            "my rent), or write to your Crous if you already paid by another means; you can "
+            "ask again as soon as it is settled."
+        )
+        % {"amount": formats.number_format(facts.unpaid_rent, 2, use_l10n=True)},
+    )
+
+
 Rule = Callable[[Facts], RuleResult]
 
-#: Checked in this order and shown in this order. "No unpaid rent" joins once the rent
-#: ledger exists (see the module docstring).
+#: Checked in this order and shown in this order.
 RULES: list[Rule] = [
     file_active_and_linked,
     not_renewed_yet,
     inside_window,
     dse_for_next_year,
     years_of_stay,
+    no_unpaid_rent,
 ]
 
 
@@ -259,18 +282,43 @@ def years_of_stay_for(tenant_files: Iterable[TenantFile]) -> dict[int, int]:
     }
 
 
+def unpaid_rent_for(tenant_files: Iterable[TenantFile], *, now: datetime) -> dict[int, Decimal]:
+    """Rent each file owes on charges due more than ``RENEWALS_RENT_GRACE_DAYS`` days before
+    ``now`` (the Crous' local date), net of every payment made by then:
+    ``{tenant_file_id: amount}``, in one query for any number of files."""
+    by_zone: dict[str, tuple[Any, list[int]]] = {}
+    for f in tenant_files:
+        zone = f.crous.time_zone
+        by_zone.setdefault(str(zone), (zone, []))[1].append(f.pk)
+    unpaid: dict[int, Decimal] = {}
+    grace = timedelta(days=settings.RENEWALS_RENT_GRACE_DAYS)
+    for zone, ids in by_zone.values():
+        today = timezone.localdate(now, timezone=zone)
+        unpaid |= tenant_files_arrears(tenant_file_ids=ids, on=today - grace, paid_by=today)
+    return unpaid
+
+
 def eligibility_check(
     *,
     tenant_file: TenantFile,
     window: RenewalWindow | None,
     now: datetime | None = None,
     years: int | None = None,
+    unpaid_rent: Decimal | None = None,
 ) -> Eligibility:
-    """Runs every rule on one file; ``years`` (years of stay) may come precomputed by
-    ``years_of_stay_for`` when many files are checked at once."""
+    """Runs every rule on one file; ``years`` (years of stay) and ``unpaid_rent`` may come
+    precomputed by ``years_of_stay_for`` and ``unpaid_rent_for`` when many files are checked
+    at once."""
+    now = now or timezone.now()
     if years is None:
         years = years_of_stay_for([tenant_file])[tenant_file.pk]
+    if unpaid_rent is None:
+        unpaid_rent = unpaid_rent_for([tenant_file], now=now)[tenant_file.pk]
     facts = Facts(
-        tenant_file=tenant_file, window=window, now=now or timezone.now(), years_of_stay=years
+        tenant_file=tenant_file,
+        window=window,
+        now=now,
+        years_of_stay=years,
+        unpaid_rent=unpaid_rent,
     )
     return Eligibility(tuple(rule(facts) for rule in RULES))

@@ -27,7 +27,7 @@ from crous_admin.errors import ApplicationError, ConflictError
 from crous_admin.history import record_author
 from notifications.models import Channel, MessageStatus
 from notifications.services import MessageSpec, message_queue, message_queue_bulk
-from renewals.eligibility import eligibility_check, years_of_stay_for
+from renewals.eligibility import eligibility_check, unpaid_rent_for, years_of_stay_for
 from renewals.models import (
     ReminderKind,
     ReminderPreference,
@@ -60,7 +60,7 @@ WINDOW_FIELDS = (
 # Reminders are worth sending for a day; after that the next one (or the page) says it.
 REMINDER_DEADLINE = timedelta(hours=24)
 # Blocked only by a rule the student can still fix: they get the reminders too.
-REMINDABLE_BLOCKERS = {"dse_for_next_year"}
+REMINDABLE_BLOCKERS = {"dse_for_next_year", "no_unpaid_rent"}
 
 
 def _language() -> str:
@@ -468,10 +468,14 @@ def renewal_confirmation_late_escalate(
 ) -> bool:
     """Tells the Crous that a request's confirmation is late or failed; once per request.
 
-    Today: an email to the Crous' contact address through the outbox. Once Assistance
-    exists, this is also where a ticket is opened for the student: callers need not change.
-    Returns whether this call escalated (False when another run already had).
+    An email to the Crous' contact address through the outbox, and an Assistance ticket
+    (category "renewal") opened on the student's behalf, so that the queue follows the case
+    up and the student sees it on their pages. Returns whether this call escalated (False
+    when another run already had).
     """
+    from assistance.models import TicketCategory
+    from assistance.services import ticket_open_for_student
+
     now = now or timezone.now()
     with scopes_disabled(), transaction.atomic():
         # Compare-and-swap: two concurrent runs escalate a request once.
@@ -501,6 +505,26 @@ def renewal_confirmation_late_escalate(
             },
             idempotency_key=f"renewal-request:{renewal.pk}:confirmation-late",
         )
+        with translation.override(settings.LANGUAGE_CODE):
+            ticket_open_for_student(
+                crous=crous,
+                student_or_tenant_file=renewal.tenant_file,
+                category=TicketCategory.RENEWAL,
+                subject=_("Renewal request: confirmation not delivered within %(hours)s hours")
+                % {"hours": renewal.window.promise_hours},
+                body=_(
+                    "Your renewal request of %(submitted)s is recorded, but its confirmation "
+                    "could not be delivered to you within %(hours)s hours. The Crous is "
+                    "checking your email address and mobile number; reply here if they "
+                    "changed.\n\nWhat went wrong: %(problems)s"
+                )
+                % {
+                    "submitted": _local(renewal.submitted_at, crous),
+                    "hours": renewal.window.promise_hours,
+                    "problems": "; ".join(problems),
+                },
+                idempotency_key=f"renewal-request:{renewal.pk}:confirmation-late",
+            )
     logger.warning("Renewal request %s: confirmation late or failed: %s", renewal.pk, problems)
     return True
 
@@ -554,7 +578,7 @@ def _remind(window: RenewalWindow, kind: str, *, now: datetime, chunk: int) -> i
         )
         .exclude(Exists(asked))
         .exclude(Exists(reminded))
-        .select_related("student", "unit__residence")
+        .select_related("student", "crous", "unit__residence")
         .order_by("pk")
     )
     total = 0
@@ -562,6 +586,7 @@ def _remind(window: RenewalWindow, kind: str, *, now: datetime, chunk: int) -> i
     for start in range(0, len(ids), chunk):
         files = list(candidates.filter(pk__in=ids[start : start + chunk]))
         years = years_of_stay_for(files)
+        unpaid = unpaid_rent_for(files, now=now)
         opted_in = set(
             ReminderPreference.objects.filter(
                 student_id__in={f.student_id for f in files}, sms_opt_in=True
@@ -570,7 +595,11 @@ def _remind(window: RenewalWindow, kind: str, *, now: datetime, chunk: int) -> i
         rows, specs = [], []
         for tenant_file in files:
             check = eligibility_check(
-                tenant_file=tenant_file, window=window, now=now, years=years[tenant_file.pk]
+                tenant_file=tenant_file,
+                window=window,
+                now=now,
+                years=years[tenant_file.pk],
+                unpaid_rent=unpaid[tenant_file.pk],
             )
             if not set(check.blocking_codes) <= REMINDABLE_BLOCKERS:
                 continue

@@ -265,18 +265,25 @@ def ledger_entries(*, tenant_file: TenantFile) -> QuerySet[LedgerEntry]:
     )
 
 
-def tenant_files_arrears(*, tenant_file_ids: Iterable[int], on: date) -> dict[int, Decimal]:
-    """Arrears of many files at ``on``: charges due by then minus payments made by then,
-    never below zero. One query whatever the number of files; reads every Crous (a
-    trusted caller such as the renewal eligibility check passes the ids it may see)."""
+def tenant_files_arrears(
+    *, tenant_file_ids: Iterable[int], on: date, paid_by: date | None = None
+) -> dict[int, Decimal]:
+    """Arrears of many files at ``on``: charges due by then minus payments made by then
+    (or by ``paid_by``, to leave a grace period on recent charges while counting every
+    payment), never below zero. One query whatever the number of files; reads every Crous
+    (a trusted caller such as the renewal eligibility check passes the ids it may see)."""
     ids = list(tenant_file_ids)
     result = dict.fromkeys(ids, ZERO)
+    paid_by = paid_by or on
     with scopes_disabled():
         rows = (
-            LedgerEntry.objects.filter(tenant_file_id__in=ids, booked_on__lte=on)
+            LedgerEntry.objects.filter(tenant_file_id__in=ids, booked_on__lte=max(on, paid_by))
             .values("tenant_file_id")
             .order_by()
-            .annotate(charged=_sum(EntryKind.CHARGE), paid=_sum(EntryKind.PAYMENT))
+            .annotate(
+                charged=_sum(EntryKind.CHARGE, booked_on__lte=on),
+                paid=_sum(EntryKind.PAYMENT, booked_on__lte=paid_by),
+            )
         )
         for row in rows:
             owed = Decimal(row["charged"] - row["paid"]).quantize(CENT)

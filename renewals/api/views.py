@@ -48,7 +48,7 @@ from renewals.api.serializers import (
     RenewalWindowSerializer,
     StaffRenewalRequestSerializer,
 )
-from renewals.eligibility import eligibility_check, years_of_stay_for
+from renewals.eligibility import eligibility_check, unpaid_rent_for, years_of_stay_for
 from renewals.models import RenewalRequest, RequestSource, RequestStatus
 from tenants.models import TenantFileStatus
 from tenants.selectors import tenant_files_of_student
@@ -280,14 +280,19 @@ class MyRenewalEligibilityView(CrousScopedAPIMixin, GenericAPIView):
         files = list(
             tenant_files_of_student(user=request.user)
             .filter(status=TenantFileStatus.ACTIVE)
-            .select_related("student")
+            .select_related("student", "crous")
         )
         years = years_of_stay_for(files)
+        unpaid = unpaid_rent_for(files, now=now)
         answer = []
         for tenant_file in files:
             window = selectors.window_for_file(tenant_file, now=now)
             check = eligibility_check(
-                tenant_file=tenant_file, window=window, now=now, years=years[tenant_file.pk]
+                tenant_file=tenant_file,
+                window=window,
+                now=now,
+                years=years[tenant_file.pk],
+                unpaid_rent=unpaid[tenant_file.pk],
             )
             answer.append(
                 {

@@ -129,3 +129,70 @@ def test_before_the_window_the_check_says_when_it_opens(
 
     assert check.blocking_codes == ["inside_window"]
     assert "15" in check.result("inside_window").message
+
+
+# --- Unpaid rent (the tenant space's ledger) ---------------------------------------------------
+
+
+def _charged_to_date(tenant_file):
+    from tenants.ledger import ledger_bring_up_to_date
+
+    ledger_bring_up_to_date(tenant_file=tenant_file, on=timezone.localdate())
+    return tenant_file
+
+
+def test_rent_unpaid_past_the_grace_period_blocks_the_renewal_and_says_how_much(
+    linked_student_file, bordeaux_window
+):
+    tenant_file = _charged_to_date(linked_student_file)
+
+    check = eligibility_check(tenant_file=tenant_file, window=bordeaux_window)
+
+    assert check.blocking_codes == ["no_unpaid_rent"]
+    assert "€" in check.result("no_unpaid_rent").message
+
+
+def test_paying_what_is_overdue_lifts_the_block_while_this_months_rent_is_still_in_grace(
+    linked_student_file, bordeaux_window, settings
+):
+    from datetime import timedelta
+
+    from tenants.ledger import payment_record, tenant_file_arrears
+
+    tenant_file = _charged_to_date(linked_student_file)
+    today = timezone.localdate()  # 2 April: April's rent was due yesterday
+    overdue = tenant_file_arrears(
+        tenant_file=tenant_file, on=today - timedelta(days=settings.RENEWALS_RENT_GRACE_DAYS)
+    )
+    assert overdue < tenant_file_arrears(tenant_file=tenant_file, on=today)
+
+    payment_record(
+        by=None, tenant_file=tenant_file, amount=overdue, method="cheque", booked_on=today
+    )
+    check = eligibility_check(tenant_file=tenant_file, window=bordeaux_window)
+
+    assert check.eligible
+    assert check.result("no_unpaid_rent").passed
+
+
+def test_with_no_grace_period_this_months_unpaid_rent_blocks_too(
+    linked_student_file, bordeaux_window, settings
+):
+    from tenants.ledger import payment_record, tenant_file_arrears
+
+    settings.RENEWALS_RENT_GRACE_DAYS = 10
+    tenant_file = _charged_to_date(linked_student_file)
+    today = timezone.localdate()
+    payment_record(
+        by=None,
+        tenant_file=tenant_file,
+        amount=tenant_file_arrears(tenant_file=tenant_file, on=date(2027, 3, 31)),
+        method="cheque",
+        booked_on=today,
+    )
+    assert eligibility_check(tenant_file=tenant_file, window=bordeaux_window).eligible
+
+    settings.RENEWALS_RENT_GRACE_DAYS = 0
+
+    check = eligibility_check(tenant_file=tenant_file, window=bordeaux_window)
+    assert check.blocking_codes == ["no_unpaid_rent"]

@@ -94,3 +94,22 @@ def test_the_dashboard_counts_confirmed_within_the_promise(renewal):
     assert (figures.submitted, figures.confirmed_in_time, figures.pending_decision) == (1, 1, 1)
     assert figures.confirmed_in_time_percent == 100.0
     assert figures.by_day == [(renewal.submitted_at.date(), 1)]
+
+
+def test_an_escalation_opens_one_assistance_ticket_the_student_sees(renewal):
+    from assistance.models import Ticket, TicketCategory
+
+    Message.objects.filter(pk=renewal.sms_message.pk).update(
+        status=MessageStatus.FAILED, last_error="invalid number"
+    )
+    now = renewal.submitted_at + timedelta(minutes=30)
+
+    renewal_confirmations_track(now=now)
+    renewal_confirmations_track(now=now + timedelta(minutes=10))
+
+    (ticket,) = Ticket.objects.all()
+    assert ticket.crous == renewal.crous
+    assert ticket.category == TicketCategory.RENEWAL
+    assert ticket.tenant_file == renewal.tenant_file
+    assert ticket.requester == renewal.tenant_file.linked_user  # on the student's pages
+    assert "invalid number" in ticket.messages.get().body
