@@ -15,6 +15,7 @@ from notifications import sms
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import MessageSpec, message_queue, message_queue_bulk
 from notifications.tasks import deliver_message
+from notifications.tests.doorbells import doorbells
 
 
 def queue(crous, **overrides):
@@ -166,12 +167,11 @@ def test_bulk_queueing_creates_each_event_once_and_delivers_after_commit(
 
     assert [m.idempotency_key for m in messages] == [f"event:{n}" for n in range(8)]
     assert Message.objects.count() == 8
-    with patch.object(deliver_message, "apply_async") as send:
+    with doorbells() as rung:
         for callback in callbacks:
             callback()
-    assert sorted(call.args[0][0] for call in send.call_args_list) == sorted(
-        m.pk for m in messages[1:]
-    )
+    # Queued together, delivered together: one task for the seven new messages
+    assert [sorted(batch) for batch in rung.batches] == [sorted(m.pk for m in messages[1:])]
 
 
 def test_bulk_queueing_delivers_email_and_sms(bordeaux, django_capture_on_commit_callbacks):
