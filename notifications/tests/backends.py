@@ -34,3 +34,18 @@ class SlowFileSmsBackend(FileSmsBackend):
     def send_messages(self, messages: Sequence[SmsMessage]) -> int:
         time.sleep(float(os.environ.get("SMS_TEST_DELAY", "0")))
         return super().send_messages(messages)
+
+
+class ByNumberSmsBackend(BaseSmsBackend):
+    """Refuses numbers ending in 00 for good, answers 503 to those ending in 11, and keeps the
+    others in memory: one batch, three outcomes."""
+
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        from notifications.sms.backends.locmem import SmsBackend as LocmemSmsBackend
+
+        for message in messages:
+            if message.to.endswith("00"):
+                raise SmsPermanentError("SMS provider answered 400: unknown destination number")
+            if message.to.endswith("11"):
+                raise SmsRetryableError("SMS provider answered 503: try again later")
+        return LocmemSmsBackend().send_messages(messages)
