@@ -23,6 +23,10 @@ Decision
       checks, so a worker that lost its claim cannot overwrite the new owner's outcome.
       The hot path (claim and read with ``RETURNING``, mark sent, attempt row) is SQL in
       ``notifications/statements.py``, measured faster than the ORM by the benchmark.
+    * **Batches.** Messages queued together (``message_queue_bulk``, the sweep) get one task
+      per ``NOTIFICATIONS_BATCH_SIZE`` ids (``message_deliver_batch``): one statement claims
+      the batch, then each message is sent and marked sent on its own, with the guarantees
+      below per message. A message queued alone keeps its own task. ADR 0008.
     * **Lease.** A claim older than ``NOTIFICATIONS_CLAIM_LEASE_SECONDS`` is presumed dead
       (worker killed, machine lost) and may be claimed again.
     * **Backoff in the database, not in the broker.** A retryable error puts the message
@@ -501,32 +505,41 @@ def _ms_since(started: float) -> int:
 def _record_success(
     message: Message, claim: _Claim, provider_id: str, worker: str, duration_ms: int
 ) -> str:
-    sent_at, note = timezone.now(), ""
+    sent_at = timezone.now()
+    secrets = any(str(key).startswith(SECRET_CONTEXT_PREFIX) for key in message.context or {})
+    context = redact_context(message.context) if secrets else None
     # Written first and alone, right after the provider's answer: the shorter this window,
-    # the rarer a resend after a crash (see the decision record above).
+    # the rarer a resend after a crash (see the decision record above). One statement on
+    # PostgreSQL, one short transaction of two elsewhere.
+    if statements.mark_sent_with_attempt(
+        message_id=message.pk,
+        token=claim.token,
+        sent_at=sent_at,
+        provider_message_id=provider_id,
+        context=context,
+        number=message.attempts,
+        at=claim.at,
+        duration_ms=duration_ms,
+        worker=worker,
+    ):
+        return DeliveryOutcome.SENT
+    # Our lease expired while the provider was answering and another worker took the
+    # message over. It was sent: say so, unless the other worker is sending too.
+    note = "Sent after the claim had expired: another worker may have sent it too."
+    logger.warning("Message %s: %s", message.pk, note)
     with transaction.atomic():
-        if not statements.mark_sent(
-            message_id=message.pk,
-            token=claim.token,
+        Message.objects.filter(
+            pk=message.pk, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
+        ).update(
+            status=MessageStatus.SENT,
             sent_at=sent_at,
-            provider_message_id=provider_id,
-        ):
-            # Our lease expired while the provider was answering and another worker took
-            # the message over. It was sent: say so, unless the other worker is sending too.
-            Message.objects.filter(
-                pk=message.pk, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
-            ).update(
-                status=MessageStatus.SENT,
-                sent_at=sent_at,
-                provider_message_id=provider_id[:255],
-                last_error="",
-                claim_token=None,
-                claimed_at=None,
-            )
-            note = "Sent after the claim had expired: another worker may have sent it too."
-            logger.warning("Message %s: %s", message.pk, note)
-        if any(str(key).startswith(SECRET_CONTEXT_PREFIX) for key in message.context or {}):
-            Message.objects.filter(pk=message.pk).update(context=redact_context(message.context))
+            provider_message_id=provider_id[:255],
+            last_error="",
+            claim_token=None,
+            claimed_at=None,
+        )
+        if context is not None:
+            Message.objects.filter(pk=message.pk).update(context=context)
         statements.record_attempt(
             message_id=message.pk,
             number=message.attempts,

@@ -5,8 +5,10 @@ Why not the ORM here: every delivery runs these four statements and little else.
 the ORM, each cost about 0.4 ms of query compilation on the benchmark machine — together
 more than rendering and writing the email itself — and the claim needed a second query to
 read the row it had just claimed (bench/notifications_drain.py measured the drain 1.8× faster
-this way). Everything else in the outbox (queueing, retries, failures, the sweep, screens)
-uses the ORM.
+this way). In a batch (ADR 0008) the claim and the Crous are one statement each for the whole
+batch, and on PostgreSQL "mark sent" and the attempt row are one statement per message (a
+data-modifying CTE: one round trip instead of BEGIN, UPDATE, INSERT, COMMIT). Everything else
+in the outbox (queueing, retries, failures, the sweep, screens) uses the ORM.
 
 Portability: the statements are plain SQL run on PostgreSQL and SQLite alike; values go
 through each field's ``get_db_prep_value`` and rows come back through ``Model.objects.raw()``,
@@ -23,11 +25,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 
-from notifications.models import DeliveryAttempt, Message, MessageStatus
+from notifications.models import AttemptOutcome, DeliveryAttempt, Message, MessageStatus
 from residences.models import Crous
+
+ATTEMPT_COLUMNS = ("message_id", "number", "at", "outcome", "error", "duration_ms", "worker")
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,6 @@ class _Statements:
 def _statements(vendor: str) -> _Statements:
     q = connection.ops.quote_name
     message, attempt = q(Message._meta.db_table), q(DeliveryAttempt._meta.db_table)
-    attempt_columns = ("message_id", "number", "at", "outcome", "error", "duration_ms", "worker")
     # S608 below: the names come from the models' metadata; every value is a bound parameter.
     return _Statements(
         # The compare-and-swap: only a pending, due row changes, and only one worker's
@@ -62,8 +65,8 @@ def _statements(vendor: str) -> _Statements:
             f"WHERE {q('id')} = %s AND {q('claim_token')} = %s"
         ),
         insert_attempt=(
-            f"INSERT INTO {attempt} ({', '.join(q(c) for c in attempt_columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(attempt_columns))})"
+            f"INSERT INTO {attempt} ({', '.join(q(c) for c in ATTEMPT_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(ATTEMPT_COLUMNS))})"
         ),
     )
 
@@ -155,23 +158,126 @@ def crous_of(message: Message) -> Crous:
     return crous
 
 
+def _mark_sent_sql(vendor: str, *, with_context: bool) -> str:
+    q = connection.ops.quote_name
+    sql = _statements(vendor).mark_sent
+    if with_context:
+        # The secret values wiped in the same statement (see models.SECRET_CONTEXT_PREFIX).
+        sql = sql.replace(" WHERE ", f", {q('context')} = %s WHERE ", 1)
+    return sql
+
+
+def _mark_sent_params(
+    *,
+    message_id: int,
+    token: uuid.UUID,
+    sent_at: datetime,
+    provider_message_id: str,
+    context: dict[str, Any] | None,
+) -> list[Any]:
+    return [
+        MessageStatus.SENT.value,
+        _prep(Message, "sent_at", sent_at),
+        provider_message_id[:255],
+        "",
+        *([] if context is None else [_prep(Message, "context", context)]),
+        message_id,
+        _prep(Message, "claim_token", token),
+    ]
+
+
 def mark_sent(
-    *, message_id: int, token: uuid.UUID, sent_at: datetime, provider_message_id: str
+    *,
+    message_id: int,
+    token: uuid.UUID,
+    sent_at: datetime,
+    provider_message_id: str,
+    context: dict[str, Any] | None = None,
 ) -> bool:
-    """``sent`` if ``token`` still holds the claim; False when another worker took it over."""
+    """``sent`` if ``token`` still holds the claim; False when another worker took it over.
+
+    ``context``, when given, replaces the message's context (secrets wiped).
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            _statements(connection.vendor).mark_sent,
-            [
-                MessageStatus.SENT.value,
-                _prep(Message, "sent_at", sent_at),
-                provider_message_id[:255],
-                "",
-                message_id,
-                _prep(Message, "claim_token", token),
-            ],
+            _mark_sent_sql(connection.vendor, with_context=context is not None),
+            _mark_sent_params(
+                message_id=message_id,
+                token=token,
+                sent_at=sent_at,
+                provider_message_id=provider_message_id,
+                context=context,
+            ),
         )
         return cursor.rowcount == 1
+
+
+@cache
+def _mark_sent_with_attempt_sql(vendor: str, *, with_context: bool) -> str:
+    # PostgreSQL: the UPDATE in a data-modifying CTE feeds the INSERT, so one statement
+    # (one round trip, atomic on its own) marks the message sent and records its attempt,
+    # and records nothing when the claim was lost (the UPDATE returned no row).
+    q = connection.ops.quote_name
+    attempt = q(DeliveryAttempt._meta.db_table)
+    columns = ", ".join(q(c) for c in ATTEMPT_COLUMNS)
+    values = ", ".join(["%s"] * (len(ATTEMPT_COLUMNS) - 1))
+    return (
+        f"WITH sent AS ({_mark_sent_sql(vendor, with_context=with_context)} "  # noqa: S608
+        f"RETURNING {q('id')}) "
+        f"INSERT INTO {attempt} ({columns}) SELECT {q('id')}, {values} FROM sent"
+    )
+
+
+def mark_sent_with_attempt(
+    *,
+    message_id: int,
+    token: uuid.UUID,
+    sent_at: datetime,
+    provider_message_id: str,
+    context: dict[str, Any] | None,
+    number: int,
+    at: datetime,
+    duration_ms: int,
+    worker: str,
+) -> bool:
+    """Marks the message sent and records its successful attempt, both or neither: False,
+    and nothing written, when ``token`` no longer holds the claim.
+
+    PostgreSQL: one statement. Elsewhere: ``mark_sent`` and ``record_attempt`` in one short
+    transaction.
+    """
+    mark = {
+        "message_id": message_id,
+        "token": token,
+        "sent_at": sent_at,
+        "provider_message_id": provider_message_id,
+        "context": context,
+    }
+    attempt = {
+        "number": number,
+        "at": at,
+        "outcome": AttemptOutcome.SENT,
+        "duration_ms": duration_ms,
+        "worker": worker,
+    }
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            if not mark_sent(**mark):
+                return False
+            record_attempt(message_id=message_id, **attempt)
+            return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _mark_sent_with_attempt_sql(connection.vendor, with_context=context is not None),
+            [*_mark_sent_params(**mark), *_attempt_params(**attempt)],
+        )
+        return cursor.rowcount == 1
+
+
+def _attempt_params(
+    *, number: int, at: datetime, outcome: str, error: str = "", duration_ms: int, worker: str
+) -> list[Any]:
+    return [number, _prep(DeliveryAttempt, "at", at), outcome, error, duration_ms, worker[:255]]
 
 
 def record_attempt(
@@ -189,11 +295,13 @@ def record_attempt(
             _statements(connection.vendor).insert_attempt,
             [
                 message_id,
-                number,
-                _prep(DeliveryAttempt, "at", at),
-                outcome,
-                error,
-                duration_ms,
-                worker[:255],
+                *_attempt_params(
+                    number=number,
+                    at=at,
+                    outcome=outcome,
+                    error=error,
+                    duration_ms=duration_ms,
+                    worker=worker,
+                ),
             ],
         )
