@@ -354,8 +354,9 @@ def drain_with_worker(ids: list[int], env: dict[str, str], run: WorkerRun) -> Me
 
 
 def report(
-    measures: list[Measure], *, raw: Measure, drains: list[Measure], facts: list[str]
+    measures: list[Measure], *, raw: Measure, drains: list[Measure], facts: list[str], title: str
 ) -> str:
+    """This run's block: its facts and its table."""
     lines = [
         "| measure | messages | seconds | messages/s | ÷ raw loop |",
         "|---|---:|---:|---:|---:|",
@@ -365,44 +366,63 @@ def report(
         mark = (" ✔" if ratio >= MIN_RATIO else " ✘") if m in drains else ""
         shown = "" if m.label.startswith("queue") else f"{ratio:.2f}×{mark}"
         lines.append(f"| {m.label} | {m.messages:,} | {m.seconds:.2f} | {m.rate:,.0f} | {shown} |")
-    return "\n".join(
-        [
-            "## Notifications outbox: drain throughput",
-            "",
-            "`python -m bench.notifications_drain` (`--help` for the knobs): the outbox delivering",
-            "emails and SMS to the file backends, against a raw loop calling the same rendering",
-            "and backends without the outbox, in the same run. Drains go through the delivery",
-            "tasks' code paths: claim by compare-and-swap, render, send, mark sent, attempt row.",
-            f"Target: a drain delivers at least {MIN_RATIO}× the raw loop's messages per second.",
-            "",
-            *facts,
-            "",
-            *lines,
-            "",
-            "Reading the figures: the raw loop is what sending costs without any guarantee. A",
-            "drain adds, per message, one statement on PostgreSQL (mark sent + its attempt row,",
-            "a data-modifying CTE) or one short transaction of two statements on SQLite, and per",
-            "batch the claim (one `UPDATE … RETURNING`) and one read of the Crous",
-            "(notifications/statements.py); with a worker, Celery's own cost per task (Redis",
-            "round trips, acknowledgement, signals, about 1.4 ms here), paid once per batch",
-            "(ADR 0008): with one task per message it exceeded the raw loop's cost per message",
-            "and held a worker to 0.16–0.32×. The raw loop mostly waits on file creation, a",
-            "drain also computes and, on PostgreSQL, waits for the database process: on a busy",
-            "machine (see the load average) the ratios fall, PostgreSQL's first. With a real",
-            "provider, whose SMTP or HTTP call typically takes tens to hundreds of milliseconds,",
-            "the outbox's share of each delivery is small and throughput comes from worker",
-            "concurrency.",
-        ]
+    return "\n".join([f"### {title}", "", *facts, "", *lines])
+
+
+INTRO = [
+    "## Notifications outbox: drain throughput",
+    "",
+    "`python -m bench.notifications_drain` (`--help` for the knobs): the outbox delivering",
+    "emails and SMS to the file backends, against a raw loop calling the same rendering",
+    "and backends without the outbox, in the same run. Drains go through the delivery",
+    "tasks' code paths: claim by compare-and-swap, render, send, mark sent, attempt row.",
+    f"Target: one real worker on Redis drains at least {MIN_RATIO}× the raw loop's messages",
+    "per second. Each database has its block below, rewritten by its latest run.",
+]
+READING = [
+    "Reading the figures: the raw loop is what sending costs without any guarantee. A",
+    "drain adds, per message, one statement on PostgreSQL (mark sent + its attempt row,",
+    "a data-modifying CTE) or one short transaction of two statements on SQLite, and per",
+    "batch the claim (one `UPDATE … RETURNING`) and one read of the Crous",
+    "(notifications/statements.py); with a worker, Celery's own cost per task (Redis",
+    "round trips, acknowledgement, signals, about 1.4 ms here), paid once per batch",
+    "(ADR 0008): with one task per message it exceeded the raw loop's cost per message",
+    "and held a worker to 0.16–0.32×. The raw loop mostly waits on file creation, a",
+    "drain also computes and, on PostgreSQL, waits for the database process: on a busy",
+    "machine (see the load averages) the ratios fall, PostgreSQL's first. With a real",
+    "provider, whose SMTP or HTTP call typically takes tens to hundreds of milliseconds,",
+    "the outbox's share of each delivery is small and throughput comes from worker",
+    "concurrency.",
+]
+
+
+def _block_markers(engine: str) -> tuple[str, str]:
+    return (
+        f"<!-- bench:notifications:{engine}:begin -->",
+        f"<!-- bench:notifications:{engine}:end -->",
     )
 
 
-def write_section(body: str) -> None:
-    section = f"{BEGIN}\n{body.strip()}\n{END}"
+def write_section(block: str, *, engine: str) -> None:
+    """Rewrites this database's block of the section, keeping the other databases' blocks."""
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
+    found = pattern.search(text)
+    blocks: dict[str, str] = {}
+    if found:
+        for name in ("sqlite", "postgresql"):
+            first, last = _block_markers(name)
+            kept = re.search(re.escape(first) + r".*?" + re.escape(last), found.group(), re.DOTALL)
+            if kept:
+                blocks[name] = kept.group()
+    first, last = _block_markers(engine)
+    blocks[engine] = f"{first}\n{block.strip()}\n{last}"
+    ordered = [blocks[name] for name in ("sqlite", "postgresql") if name in blocks]
+    body = "\n\n".join(["\n".join(INTRO), *ordered, "\n".join(READING)])
+    section = f"{BEGIN}\n{body}\n{END}"
     text = (
         pattern.sub(lambda _m: section, text)
-        if pattern.search(text)
+        if found
         else text.rstrip("\n") + "\n\n" + section + "\n"
     )
     DOC.write_text(text, encoding="utf-8")
@@ -502,10 +522,11 @@ def main(argv: list[str] | None = None) -> int:
         "sent with its attempt row in its own transaction right after its backend call",
     ]
     measures = [raw, only, queued, *queued_with_tasks, *drains]
-    body = report(measures, raw=raw, drains=drains, facts=facts)
+    title = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(engine, engine)
+    body = report(measures, raw=raw, drains=drains, facts=facts, title=title)
     print(body)
     if not args.no_write:
-        write_section(body)
+        write_section(body, engine=engine)
         print(f"\nWritten to {DOC.relative_to(ROOT)}.")
     with scopes_disabled():
         from notifications.models import Message
