@@ -25,6 +25,7 @@ from notifications.services import (
 from notifications.tasks import deliver_messages
 from notifications.tests.doorbells import doorbells
 from notifications.tests.factories import MessageFactory
+from notifications.tests.test_email import from_header
 
 
 def specs(crous, count: int, *, prefix: str = "event") -> list[MessageSpec]:
@@ -121,10 +122,7 @@ def test_a_batch_is_sent_and_each_message_has_its_attempt(bordeaux, versailles):
     assert outcome == {DeliveryOutcome.SENT: 3}
     assert statuses(messages) == [MessageStatus.SENT] * 3
     # Each in the name of its own Crous, although they shared a task
-    assert [m.from_email for m in mail.outbox] == [
-        f'"{bordeaux.name}" <ne-pas-repondre@crous.example>',
-        f'"{versailles.name}" <ne-pas-repondre@crous.example>',
-    ]
+    assert [from_header(m)[0] for m in mail.outbox] == [bordeaux.name, versailles.name]
     assert [s.sender for s in sms.outbox] == [bordeaux.sms_sender_name]
     for message in messages:
         message.refresh_from_db()
