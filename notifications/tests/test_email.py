@@ -6,10 +6,12 @@ from email import message_from_bytes, policy
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from notifications.delivery import message_id_header
-from notifications.models import MessageStatus
-from notifications.services import message_deliver
+from notifications.models import AttemptOutcome, Message, MessageStatus
+from notifications.services import DeliveryOutcome, message_deliver
+from notifications.tests.backends import FlakyEmailBackend
 from notifications.tests.factories import MessageFactory
 
 
@@ -79,17 +81,30 @@ def test_text_parts_are_not_html_escaped(bordeaux):
     assert "D&#x27;Arc &amp; &lt;Co&gt;" in email.alternatives[0][0]
 
 
-def test_every_attempt_of_a_message_carries_the_same_message_id(bordeaux):
+def test_every_attempt_of_a_message_carries_the_same_message_id(
+    bordeaux, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "notifications.tests.backends.FlakyEmailBackend"
+    FlakyEmailBackend.tried = []
     message = MessageFactory(crous=bordeaux, idempotency_key="renewal-confirmation:9")
 
-    message_deliver(message_id=message.pk)
+    # Given a first attempt cut short by the mail server
+    assert message_deliver(message_id=message.pk) == DeliveryOutcome.RETRY
+    Message.objects.filter(pk=message.pk).update(not_before=timezone.now())
+    # When the retry goes through
+    assert message_deliver(message_id=message.pk) == DeliveryOutcome.SENT
 
+    # Then both attempts carried the same Message-ID, derived from the idempotency key
     (email,) = mail.outbox
-    assert email.extra_headers["Message-ID"] == message_id_header(message)
+    assert FlakyEmailBackend.tried == [message_id_header(message)] * 2
     assert email.message()["Message-ID"] == message_id_header(message)
     assert message_id_header(message).endswith("@crous.example>")
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
+    assert [a.outcome for a in message.delivery_attempts.all()] == [
+        AttemptOutcome.RETRY,
+        AttemptOutcome.SENT,
+    ]
 
 
 def test_an_invalid_address_fails_the_message_for_good(bordeaux):
