@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crous_admin.admin import ScopedModelAdmin
 from crous_admin.errors import ApplicationError
-from notifications.delivery import e164
+from notifications.delivery import recipient_normalized
 from notifications.models import DeliveryAttempt, Message, MessageStatus
 from notifications.rendering import known_template_keys
 from notifications.selectors import late_q, outbox_counts
@@ -175,10 +175,7 @@ class MessageAdmin(ScopedModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
     ) -> tuple[QuerySet[Message], bool]:
         # A number typed as staff read it ("06 12 34 56 78") is stored as +33612345678.
-        term = search_term.strip()
-        if term and "@" not in term:
-            term = e164(term) or term
-        return super().get_search_results(request, queryset, term)
+        return super().get_search_results(request, queryset, recipient_normalized(search_term))
 
     # --- Counts on the list ----------------------------------------------------------------
 

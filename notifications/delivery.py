@@ -180,6 +180,17 @@ def e164(number: str, *, region: str | None = None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def recipient_normalized(value: str, *, channel: str | None = None) -> str:
+    """A recipient as the outbox stores it: trimmed, and a phone number in E.164.
+
+    With no ``channel`` (a search term, an API filter), a value without "@" is read as a
+    number. A value that is not a valid number is kept as given, trimmed.
+    """
+    value = value.strip()
+    as_number = channel == Channel.SMS if channel is not None else "@" not in value
+    return (e164(value) or value) if as_number and value else value
+
+
 def _send_sms(message: Message) -> str:
     number = e164(message.recipient)
     if number is None:

@@ -82,7 +82,7 @@ from django_scopes import scopes_disabled
 
 from crous_admin.errors import ConflictError
 from notifications import statements
-from notifications.delivery import DeliveryError, deliver, e164
+from notifications.delivery import DeliveryError, deliver, recipient_normalized
 from notifications.models import (
     SECRET_CONTEXT_PREFIX,
     AttemptOutcome,
@@ -262,11 +262,9 @@ def _prepared(
     if (channel, spec.template_key) not in checked:
         templates_check(channel=channel, template_key=spec.template_key)
         checked.add((channel, spec.template_key))
-    recipient = spec.recipient.strip()
-    if channel == Channel.SMS:
-        # An invalid number is kept as given: the message fails visibly for staff, instead
-        # of failing the business change that caused it.
-        recipient = e164(recipient) or recipient
+    # An invalid number is kept as given: the message fails visibly for staff, instead of
+    # failing the business change that caused it.
+    recipient = recipient_normalized(spec.recipient, channel=channel)
     return {
         "crous": spec.crous,
         "recipient": recipient,
