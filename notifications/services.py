@@ -690,22 +690,43 @@ def message_sweep(*, now: datetime | None = None) -> SweepResult:
 
 
 def message_retry(*, message: Message, by: User | None) -> Message:
-    """Puts a failed message back in the queue for an attempt now.
+    """Puts a failed message back in the queue for an attempt now (``messages_retry``);
+    ``ConflictError`` if it is not failed (any more)."""
+    if not messages_retry(message_ids=[message.pk], by=by):
+        raise ConflictError(
+            _("Only failed messages can be retried; this one is %(status)s.")
+            % {"status": message.get_status_display()},
+            code="message_not_failed",
+        )
+    message.refresh_from_db()
+    return message
+
+
+def messages_retry(*, message_ids: Iterable[int], by: User | None) -> list[int]:
+    """Puts the failed messages among ``message_ids`` back in the queue for an attempt now,
+    and returns their ids; the others (pending, sent, or retried by someone else meanwhile)
+    are left alone. Two queries per 500 ids, whatever their number.
 
     The deadline is not moved (it is the promise made to the student, and what *late*
     measures): a message past it gets this one attempt and fails again if that fails.
     """
+    retried: list[int] = []
     with scopes_disabled(), transaction.atomic():
-        updated = Message.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
-            status=MessageStatus.PENDING, not_before=timezone.now(), claimed_at=None
-        )
-        if not updated:
-            raise ConflictError(
-                _("Only failed messages can be retried; this one is %(status)s.")
-                % {"status": message.get_status_display()},
-                code="message_not_failed",
+        for chunk in _chunks(sorted(set(message_ids))):
+            # Locked as read, so the ids returned are exactly the rows this call updates.
+            failed = list(
+                Message.objects.select_for_update(of=("self",))
+                .filter(pk__in=chunk, status=MessageStatus.FAILED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-        transaction.on_commit(partial(_enqueue, [message.pk]))
-        message.refresh_from_db()
-    logger.info("Message %s put back in the queue by %s.", message.pk, by)
-    return message
+            if failed:
+                Message.objects.filter(pk__in=failed).update(
+                    status=MessageStatus.PENDING, not_before=timezone.now(), claimed_at=None
+                )
+                retried += failed
+        if retried:
+            transaction.on_commit(partial(_enqueue, retried))
+    if retried:
+        logger.info("%d message(s) put back in the queue by %s.", len(retried), by)
+    return retried
