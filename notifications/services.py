@@ -49,7 +49,9 @@ Consequences
       If a worker dies (or the database is unreachable) after the provider accepted a
       message and before ``status='sent'`` is written, the claim expires and the message is
       sent again. The window is kept as small as we can: the row is marked sent right after
-      the provider call returns, in one short transaction, before anything else. Providers
+      the provider call returns, in one short transaction, before anything else (on
+      PostgreSQL committed without waiting for the disk: a crash of the database server
+      within a fraction of a second also resends, ADR 0008). Providers
       that de-duplicate get the idempotency key: ``Idempotency-Key`` header and
       ``reference`` of the HTTP SMS backend, ``metadata`` of django-anymail (for webhook
       matching), and a ``Message-ID`` derived from it so that mail clients show a duplicate
@@ -493,7 +495,7 @@ def _send_claimed(message: Message, claim: _Claim, policy: DeliveryPolicy, worke
         provider_id = deliver(message)
     except DeliveryError as exc:
         return _record_failure(message, claim, exc, policy, worker, _ms_since(started))
-    return _record_success(message, claim, provider_id, worker, _ms_since(started))
+    return _record_success(message, claim, provider_id, worker, _ms_since(started), policy)
 
 
 def _ms_since(started: float) -> int:
@@ -501,8 +503,14 @@ def _ms_since(started: float) -> int:
 
 
 def _record_success(
-    message: Message, claim: _Claim, provider_id: str, worker: str, duration_ms: int
+    message: Message,
+    claim: _Claim,
+    provider_id: str,
+    worker: str,
+    duration_ms: int,
+    policy: DeliveryPolicy | None = None,
 ) -> str:
+    policy = policy or delivery_policy()
     sent_at = timezone.now()
     secrets = any(str(key).startswith(SECRET_CONTEXT_PREFIX) for key in message.context or {})
     context = redact_context(message.context) if secrets else None
@@ -519,6 +527,7 @@ def _record_success(
         at=claim.at,
         duration_ms=duration_ms,
         worker=worker,
+        durable=policy.durable_sent_commit,
     ):
         return DeliveryOutcome.SENT
     # Our lease expired while the provider was answering and another worker took the
