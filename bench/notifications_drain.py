@@ -403,21 +403,43 @@ def _block_markers(engine: str) -> tuple[str, str]:
     )
 
 
-def write_section(block: str, *, engine: str) -> None:
-    """Rewrites this database's block of the section, keeping the other databases' blocks."""
+RUNS_KEPT = 12
+
+
+def write_section(block: str, *, engine: str, run_line: str) -> None:
+    """Rewrites this database's block of the section, keeping the other databases' blocks,
+    and adds ``run_line`` to the list of recent runs (the machine is shared: one run alone
+    says little)."""
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
     found = pattern.search(text)
     blocks: dict[str, str] = {}
+    runs: list[str] = []
     if found:
-        for name in ("sqlite", "postgresql"):
+        for name in ("sqlite", "postgresql", "runs"):
             first, last = _block_markers(name)
             kept = re.search(re.escape(first) + r".*?" + re.escape(last), found.group(), re.DOTALL)
             if kept:
                 blocks[name] = kept.group()
+        if "runs" in blocks:
+            runs = [line for line in blocks["runs"].splitlines() if line.startswith("| 20")]
     first, last = _block_markers(engine)
     blocks[engine] = f"{first}\n{block.strip()}\n{last}"
-    ordered = [blocks[name] for name in ("sqlite", "postgresql") if name in blocks]
+    runs = [*runs, run_line][-RUNS_KEPT:]
+    first, last = _block_markers("runs")
+    blocks["runs"] = "\n".join(
+        [
+            first,
+            "### Recent runs (newest last)",
+            "",
+            "| date (UTC) | database | load average (1 min, start → end) "
+            "| 1 worker, batches | 1 worker, one task per message | in-process, batches |",
+            "|---|---|---|---:|---:|---:|",
+            *runs,
+            last,
+        ]
+    )
+    ordered = [blocks[name] for name in ("sqlite", "postgresql", "runs") if name in blocks]
     body = "\n\n".join(["\n".join(INTRO), *ordered, "\n".join(READING)])
     section = f"{BEGIN}\n{body}\n{END}"
     text = (
@@ -526,7 +548,18 @@ def main(argv: list[str] | None = None) -> int:
     body = report(measures, raw=raw, drains=drains, facts=facts, title=title)
     print(body)
     if not args.no_write:
-        write_section(body, engine=engine)
+
+        def ratio(label_start: str) -> str:
+            found = [d for d in drains if d.label.startswith(label_start)]
+            return f"{found[0].rate / raw.rate:.2f}×" if found else "–"
+
+        run_line = (
+            f"| {datetime.now(tz=UTC):%Y-%m-%d %H:%M} | {title} | "
+            f"{loads[0]:.1f} → {os.getloadavg()[0]:.1f} | "
+            f"{ratio(WorkerRun('solo', 1).label)} | "
+            f"{ratio(WorkerRun('solo', 1, batched=False).label)} | {ratio(IN_PROCESS_BATCH)} |"
+        )
+        write_section(body, engine=engine, run_line=run_line)
         print(f"\nWritten to {DOC.relative_to(ROOT)}.")
     with scopes_disabled():
         from notifications.models import Message
