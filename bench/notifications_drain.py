@@ -382,9 +382,10 @@ INTRO = [
 READING = [
     "Reading the figures: the raw loop is what sending costs without any guarantee. A",
     "drain adds, per message, one statement on PostgreSQL (mark sent + its attempt row,",
-    "a data-modifying CTE) or one short transaction of two statements on SQLite, and per",
-    "batch the claim (one `UPDATE … RETURNING`) and one read of the Crous",
-    "(notifications/statements.py); with a worker, Celery's own cost per task (Redis",
+    "a data-modifying CTE, committed without waiting for the disk: ADR 0008) or one short",
+    "transaction of two statements on SQLite, and per batch the claim (one",
+    "`UPDATE … RETURNING`) and one read of the Crous (notifications/statements.py); with a",
+    "worker, Celery's own cost per task (Redis",
     "round trips, acknowledgement, signals, about 1.4 ms here), paid once per batch",
     "(ADR 0008): with one task per message it exceeded the raw loop's cost per message",
     "and held a worker to 0.16–0.32×. The raw loop mostly waits on file creation, a",
