@@ -256,6 +256,8 @@ SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
 # the lease is presumed dead and taken over; it must outlast the task time limit (60 s).
 NOTIFICATIONS_CLAIM_LEASE_SECONDS = env.int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", default=120)
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=120)
+# Messages queued together are delivered by one task per this many (ADR 0008).
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=100)
 
 # --- REST API -----------------------------------------------------------------------------
 

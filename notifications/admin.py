@@ -1,7 +1,7 @@
 """Back-office of the outbox: what was sent to whom, what is waiting, what failed and why.
 
 Read-only: messages are written by the services that queue them and by the delivery task.
-The one action is "Retry now" on failed messages (``message_retry``), for those who may
+The one action is "Retry now" on failed messages (``messages_retry``), for those who may
 change messages (Crous administrators).
 """
 
@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -19,12 +20,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crous_admin.admin import ScopedModelAdmin
-from crous_admin.errors import ApplicationError
-from notifications.delivery import e164
-from notifications.models import DeliveryAttempt, Message, MessageStatus
+from notifications.delivery import recipient_normalized
+from notifications.models import DeliveryAttempt, Message
 from notifications.rendering import known_template_keys
 from notifications.selectors import late_q, outbox_counts
-from notifications.services import message_retry
+from notifications.services import messages_retry
 
 
 class TemplateKeyFilter(admin.SimpleListFilter):
@@ -175,10 +175,7 @@ class MessageAdmin(ScopedModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
     ) -> tuple[QuerySet[Message], bool]:
         # A number typed as staff read it ("06 12 34 56 78") is stored as +33612345678.
-        term = search_term.strip()
-        if term and "@" not in term:
-            term = e164(term) or term
-        return super().get_search_results(request, queryset, term)
+        return super().get_search_results(request, queryset, recipient_normalized(search_term))
 
     # --- Counts on the list ----------------------------------------------------------------
 
@@ -192,18 +189,18 @@ class MessageAdmin(ScopedModelAdmin):
 
     @admin.action(description=_("Retry now (failed messages)"), permissions=["change"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        retried, skipped = 0, 0
-        for message in queryset.order_by("pk"):
-            if message.status != MessageStatus.FAILED:
-                skipped += 1
-                continue
-            try:
-                message_retry(message=message, by=request.user)
-            except ApplicationError:
-                skipped += 1  # sent or retried by someone else since the list was shown
-                continue
-            self.log_change(request, message, gettext("Put back in the queue (retry now)."))
-            retried += 1
+        selected = list(queryset.values_list("pk", flat=True))
+        retried_ids = messages_retry(message_ids=selected, by=request.user)
+        # Not failed, or sent or retried by someone else since the list was shown.
+        retried, skipped = len(retried_ids), len(selected) - len(retried_ids)
+        if retried_ids:
+            # One LogEntry per message, inserted together (what log_change does one by one).
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=Message.objects.filter(pk__in=retried_ids),
+                action_flag=CHANGE,
+                change_message=gettext("Put back in the queue (retry now)."),
+            )
         if retried:
             self.message_user(
                 request,

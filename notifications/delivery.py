@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -72,14 +72,14 @@ def deliver(message: Message) -> str:
 
 
 def crous_from_address(crous: Crous) -> str:
-    """``"Crous de Bordeaux-Aquitaine" <DEFAULT_FROM_EMAIL's address>``.
+    """``Crous de Bordeaux-Aquitaine <DEFAULT_FROM_EMAIL's address>``.
 
     Mail goes out from the installation's one sending address (the one its SPF/DKIM cover)
-    but in the name of the student's Crous, whose own address receives the replies.
+    but in the name of the student's Crous, whose own address receives the replies. The
+    name is quoted (or encoded) by ``formataddr`` as RFC 5322 requires.
     """
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    name = crous.name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{name}" <{address}>'
+    return formataddr((crous.name, address))
 
 
 def message_id_header(message: Message) -> str:
@@ -178,6 +178,17 @@ def e164(number: str, *, region: str | None = None) -> str | None:
     if not phonenumbers.is_valid_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def recipient_normalized(value: str, *, channel: str | None = None) -> str:
+    """A recipient as the outbox stores it: trimmed, and a phone number in E.164.
+
+    With no ``channel`` (a search term, an API filter), a value without "@" is read as a
+    number. A value that is not a valid number is kept as given, trimmed.
+    """
+    value = value.strip()
+    as_number = channel == Channel.SMS if channel is not None else "@" not in value
+    return (e164(value) or value) if as_number and value else value
 
 
 def _send_sms(message: Message) -> str:

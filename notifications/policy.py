@@ -39,6 +39,19 @@ class DeliveryPolicy:
     clock_tolerance: timedelta
     # Most messages one sweep enqueues (the sweep runs again a minute later).
     sweep_batch: int
+    # Messages queued together (``message_queue_bulk``, the sweep) are delivered by one task
+    # per this many: Celery's own cost per task is paid once per batch (ADR 0008).
+    batch_size: int
+    # A batch task sends for at most this long, then hands its unsent messages back to the
+    # queue: far below the task's soft time limit (45 s) and the claim lease, so no
+    # message of a batch waits long enough behind the others for its claim to expire.
+    batch_time_budget: timedelta
+    # PostgreSQL: whether "sent" (and its attempt row) waits for its own fsync. Off by default:
+    # only a crash of the database server can then lose the last fraction of a second of
+    # these marks, and those messages are sent again — the at-least-once the outbox already
+    # promises at the provider boundary (ADR 0008). The embedded SQLite runs with
+    # synchronous=NORMAL, the same trade-off.
+    durable_sent_commit: bool
 
     def backoff(self, attempt: int, *, retry_after: float | None = None) -> timedelta:
         """The delay before attempt ``attempt + 1``, after ``attempt`` failed."""
@@ -80,4 +93,7 @@ def delivery_policy() -> DeliveryPolicy:
         max_countdown=_seconds("NOTIFICATIONS_MAX_COUNTDOWN_SECONDS", 300),
         clock_tolerance=_seconds("NOTIFICATIONS_CLOCK_TOLERANCE_SECONDS", 2),
         sweep_batch=int(getattr(settings, "NOTIFICATIONS_SWEEP_BATCH", 10_000)),
+        batch_size=max(1, int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", 100))),
+        batch_time_budget=_seconds("NOTIFICATIONS_BATCH_TIME_BUDGET_SECONDS", 30),
+        durable_sent_commit=bool(getattr(settings, "NOTIFICATIONS_DURABLE_SENT_COMMIT", False)),
     )

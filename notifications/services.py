@@ -23,6 +23,10 @@ Decision
       checks, so a worker that lost its claim cannot overwrite the new owner's outcome.
       The hot path (claim and read with ``RETURNING``, mark sent, attempt row) is SQL in
       ``notifications/statements.py``, measured faster than the ORM by the benchmark.
+    * **Batches.** Messages queued together (``message_queue_bulk``, the sweep) get one task
+      per ``NOTIFICATIONS_BATCH_SIZE`` ids (``message_deliver_batch``): one statement claims
+      the batch, then each message is sent and marked sent on its own, with the guarantees
+      below per message. A message queued alone keeps its own task. ADR 0008.
     * **Lease.** A claim older than ``NOTIFICATIONS_CLAIM_LEASE_SECONDS`` is presumed dead
       (worker killed, machine lost) and may be claimed again.
     * **Backoff in the database, not in the broker.** A retryable error puts the message
@@ -45,7 +49,9 @@ Consequences
       If a worker dies (or the database is unreachable) after the provider accepted a
       message and before ``status='sent'`` is written, the claim expires and the message is
       sent again. The window is kept as small as we can: the row is marked sent right after
-      the provider call returns, in one short transaction, before anything else. Providers
+      the provider call returns, in one short transaction, before anything else (on
+      PostgreSQL committed without waiting for the disk: a crash of the database server
+      within a fraction of a second also resends, ADR 0008). Providers
       that de-duplicate get the idempotency key: ``Idempotency-Key`` header and
       ``reference`` of the HTTP SMS backend, ``metadata`` of django-anymail (for webhook
       matching), and a ``Message-ID`` derived from it so that mail clients show a duplicate
@@ -61,6 +67,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,7 +84,7 @@ from django_scopes import scopes_disabled
 
 from crous_admin.errors import ConflictError
 from notifications import statements
-from notifications.delivery import DeliveryError, deliver, e164
+from notifications.delivery import DeliveryError, deliver, recipient_normalized
 from notifications.models import (
     SECRET_CONTEXT_PREFIX,
     AttemptOutcome,
@@ -88,10 +95,10 @@ from notifications.models import (
 )
 from notifications.policy import DeliveryPolicy, delivery_policy
 from notifications.rendering import templates_check
+from residences.models import Crous
 
 if TYPE_CHECKING:
     from crous_admin.accounts.models import User
-    from residences.models import Crous
 
 logger = logging.getLogger(__name__)
 
@@ -257,11 +264,9 @@ def _prepared(
     if (channel, spec.template_key) not in checked:
         templates_check(channel=channel, template_key=spec.template_key)
         checked.add((channel, spec.template_key))
-    recipient = spec.recipient.strip()
-    if channel == Channel.SMS:
-        # An invalid number is kept as given: the message fails visibly for staff, instead
-        # of failing the business change that caused it.
-        recipient = e164(recipient) or recipient
+    # An invalid number is kept as given: the message fails visibly for staff, instead of
+    # failing the business change that caused it.
+    recipient = recipient_normalized(spec.recipient, channel=channel)
     return {
         "crous": spec.crous,
         "recipient": recipient,
@@ -297,20 +302,33 @@ def _schedule(message_ids: Sequence[int], not_before: datetime) -> None:
 
 
 def _enqueue(message_ids: Sequence[int], *, countdown: float | None = None) -> int:
-    """Sends one delivery task per message; returns how many reached the broker.
+    """Sends the delivery tasks of ``message_ids``; returns how many messages reached the
+    broker.
 
-    A broker failure is logged, not raised: the rows are committed and the sweep will
-    enqueue them again once the broker is back.
+    One message gets its own task (``deliver_message``: the lowest latency); several get one
+    task per batch of ``NOTIFICATIONS_BATCH_SIZE`` (``deliver_messages``, ADR 0008). A broker
+    failure is logged, not raised: the rows are committed and the sweep will enqueue them
+    again once the broker is back.
     """
     from kombu.exceptions import KombuError
 
-    from notifications.tasks import deliver_message
+    from notifications.tasks import deliver_message, deliver_messages
 
-    for done, message_id in enumerate(message_ids):
+    size = delivery_policy().batch_size if len(message_ids) > 1 else 1
+    done = 0
+    for batch in _chunks(message_ids, size):
         try:
-            deliver_message.apply_async(
-                (message_id,), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
-            )
+            if len(batch) == 1:
+                deliver_message.apply_async(
+                    (batch[0],), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                )
+            else:
+                deliver_messages.apply_async(
+                    (list(batch),),
+                    countdown=countdown,
+                    retry=True,
+                    retry_policy=PUBLISH_RETRY_POLICY,
+                )
         except (KombuError, OSError) as exc:
             logger.warning(
                 "Broker unreachable (%s): %d of %d message(s) left for the outbox sweep.",
@@ -319,7 +337,8 @@ def _enqueue(message_ids: Sequence[int], *, countdown: float | None = None) -> i
                 len(message_ids),
             )
             return done
-    return len(message_ids)
+        done += len(batch)
+    return done
 
 
 # --- Delivering ------------------------------------------------------------------------------
@@ -343,26 +362,30 @@ def _claim(message_id: int, policy: DeliveryPolicy) -> tuple[_Claim, Message] | 
     if message is not None:
         statements.crous_of(message)
         return _Claim(token, now, None), message
-    # A claim whose lease expired belongs to a dead worker; take it over by compare-and-swap
-    # on that claim's token, so two workers reclaiming at once cannot both win.
-    stale = (
-        Message.objects.filter(
-            pk=message_id, status=MessageStatus.SENDING, claimed_at__lt=now - policy.claim_lease
-        )
-        .values_list("claim_token", "claimed_at")
-        .first()
-    )
-    if stale and Message.objects.filter(
-        pk=message_id, status=MessageStatus.SENDING, claim_token=stale[0]
-    ).update(
-        status=MessageStatus.SENDING,
-        claim_token=token,
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-    ):
-        message = Message.objects.select_related("crous").get(pk=message_id)
-        return _Claim(token, now, stale[1]), message
-    return None
+    taken = _take_over_expired([message_id], policy, now=now)
+    return taken[0] if taken else None
+
+
+def _take_over_expired(
+    message_ids: Sequence[int], policy: DeliveryPolicy, *, now: datetime
+) -> list[tuple[_Claim, Message]]:
+    """Claims those of ``message_ids`` whose claim has outlived its lease (a dead worker's).
+
+    Each is taken over by compare-and-swap on that claim's token, so two workers reclaiming
+    at once cannot both win. The rare path: a query, then two per message taken over.
+    """
+    stale = Message.objects.filter(
+        pk__in=message_ids, status=MessageStatus.SENDING, claimed_at__lt=now - policy.claim_lease
+    ).values_list("pk", "claim_token", "claimed_at")
+    taken = []
+    for message_id, stale_token, stale_at in stale:
+        token = uuid.uuid4()
+        if Message.objects.filter(
+            pk=message_id, status=MessageStatus.SENDING, claim_token=stale_token
+        ).update(claim_token=token, claimed_at=now, attempts=F("attempts") + 1):
+            message = Message.objects.select_related("crous").get(pk=message_id)
+            taken.append((_Claim(token, now, stale_at), message))
+    return taken
 
 
 def message_deliver(*, message_id: int, worker: str = "") -> str:
@@ -374,21 +397,105 @@ def message_deliver(*, message_id: int, worker: str = "") -> str:
         if claimed is None:
             return DeliveryOutcome.SKIPPED
         claim, message = claimed
-        if claim.interrupted_since is not None:
-            statements.record_attempt(
-                message_id=message.pk,
-                number=max(message.attempts - 1, 1),
-                at=claim.interrupted_since,
-                outcome=AttemptOutcome.INTERRUPTED,
-                error="The worker stopped before this attempt finished; claimed again once "
-                "its lease had expired.",
+        _record_interrupted(message, claim)
+        return _send_claimed(message, claim, policy, worker)
+
+
+def message_deliver_batch(*, message_ids: Sequence[int], worker: str = "") -> dict[str, int]:
+    """Delivers those of ``message_ids`` that are due and free, one after the other; safe to
+    run any number of times, at once on several workers. Returns outcome counts
+    (``DeliveryOutcome`` → number of messages).
+
+    The guarantees are ``message_deliver``'s, per message (ADR 0008):
+
+    * one statement claims every message of the batch still pending and due, under one
+      token and one lease; those another worker holds are left out, expired claims are
+      taken over one by one as ``message_deliver`` does;
+    * each message is marked sent (with its attempt row) right after its own provider call
+      returns, in its own short transaction: a crash mid-batch can resend at most the one
+      message whose call was in flight;
+    * a provider error retries or fails that message alone;
+    * past ``NOTIFICATIONS_BATCH_TIME_BUDGET_SECONDS`` the messages not yet sent are handed
+      back (pending, due now, attempt count restored) and enqueued again, so that none waits
+      behind the others until its lease expires.
+    """
+    policy = delivery_policy()
+    outcomes: Counter[str] = Counter()
+    started = time.monotonic()
+    ids = list(dict.fromkeys(message_ids))
+    with scopes_disabled():
+        now = timezone.now()
+        claim = _Claim(uuid.uuid4(), now, None)
+        claimed = [
+            (claim, message)
+            for message in statements.claim_due_batch(
+                message_ids=ids, token=claim.token, now=now, due_by=now + policy.clock_tolerance
             )
-        started = time.monotonic()
-        try:
-            provider_id = deliver(message)
-        except DeliveryError as exc:
-            return _record_failure(message, claim, exc, policy, worker, _ms_since(started))
-        return _record_success(message, claim, provider_id, worker, _ms_since(started))
+        ]
+        if len(claimed) < len(ids):
+            # Rows not claimed are sent, failed, not due, held by a live worker — or held by
+            # a dead one, whose lease has expired: those are ours too.
+            rest = set(ids) - {message.pk for _, message in claimed}
+            claimed += _take_over_expired(sorted(rest), policy, now=now)
+        outcomes[DeliveryOutcome.SKIPPED] = len(ids) - len(claimed)
+        if not claimed:
+            return dict(+outcomes)  # counts of zero left out
+        # What rendering needs, loaded once per batch: each Crous (one query for all).
+        crous_by_id = Crous.objects.in_bulk({message.crous_id for _, message in claimed})
+        for message_claim, message in claimed:
+            message.crous = crous_by_id[message.crous_id]
+            _record_interrupted(message, message_claim)
+        for position, (message_claim, message) in enumerate(claimed):
+            # The first message always goes: every task makes progress, whatever the budget.
+            if position and time.monotonic() - started > policy.batch_time_budget.total_seconds():
+                outcomes[DeliveryOutcome.SKIPPED] += _hand_back(claimed[position:])
+                break
+            outcomes[_send_claimed(message, message_claim, policy, worker)] += 1
+    return dict(+outcomes)  # counts of zero left out
+
+
+def _record_interrupted(message: Message, claim: _Claim) -> None:
+    if claim.interrupted_since is None:
+        return
+    statements.record_attempt(
+        message_id=message.pk,
+        number=max(message.attempts - 1, 1),
+        at=claim.interrupted_since,
+        outcome=AttemptOutcome.INTERRUPTED,
+        error="The worker stopped before this attempt finished; claimed again once "
+        "its lease had expired.",
+    )
+
+
+def _hand_back(claimed: Sequence[tuple[_Claim, Message]]) -> int:
+    """Releases claims not used (time budget spent) and enqueues their messages again."""
+    ids: list[int] = []
+    with transaction.atomic():
+        for claim, message in claimed:
+            # Only while still ours; the attempt never started, so it does not count.
+            if Message.objects.filter(
+                pk=message.pk, status=MessageStatus.SENDING, claim_token=claim.token
+            ).update(
+                status=MessageStatus.PENDING,
+                not_before=timezone.now(),
+                claim_token=None,
+                claimed_at=None,
+                attempts=F("attempts") - 1,
+            ):
+                ids.append(message.pk)
+        transaction.on_commit(partial(_enqueue, ids))
+    logger.info("Batch time budget spent: %d message(s) handed back to the queue.", len(ids))
+    return len(claimed)
+
+
+def _send_claimed(message: Message, claim: _Claim, policy: DeliveryPolicy, worker: str) -> str:
+    """The provider call for a claimed message, then its outcome recorded at once."""
+    started = time.monotonic()
+    try:
+        provider_id = deliver(message)
+    except DeliveryError as exc:
+        return _record_failure(message, claim, exc, policy, worker, _ms_since(started))
+    return _record_success(message, claim, provider_id, worker, _ms_since(started), policy)
 
 
 def _ms_since(started: float) -> int:
@@ -396,34 +503,50 @@ def _ms_since(started: float) -> int:
 
 
 def _record_success(
-    message: Message, claim: _Claim, provider_id: str, worker: str, duration_ms: int
+    message: Message,
+    claim: _Claim,
+    provider_id: str,
+    worker: str,
+    duration_ms: int,
+    policy: DeliveryPolicy | None = None,
 ) -> str:
-    sent_at, note = timezone.now(), ""
+    policy = policy or delivery_policy()
+    sent_at = timezone.now()
+    secrets = any(str(key).startswith(SECRET_CONTEXT_PREFIX) for key in message.context or {})
+    context = redact_context(message.context) if secrets else None
     # Written first and alone, right after the provider's answer: the shorter this window,
-    # the rarer a resend after a crash (see the decision record above).
+    # the rarer a resend after a crash (see the decision record above). One statement on
+    # PostgreSQL, one short transaction of two elsewhere.
+    if statements.mark_sent_with_attempt(
+        message_id=message.pk,
+        token=claim.token,
+        sent_at=sent_at,
+        provider_message_id=provider_id,
+        context=context,
+        number=message.attempts,
+        at=claim.at,
+        duration_ms=duration_ms,
+        worker=worker,
+        durable=policy.durable_sent_commit,
+    ):
+        return DeliveryOutcome.SENT
+    # Our lease expired while the provider was answering and another worker took the
+    # message over. It was sent: say so, unless the other worker is sending too.
+    note = "Sent after the claim had expired: another worker may have sent it too."
+    logger.warning("Message %s: %s", message.pk, note)
     with transaction.atomic():
-        if not statements.mark_sent(
-            message_id=message.pk,
-            token=claim.token,
+        Message.objects.filter(
+            pk=message.pk, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
+        ).update(
+            status=MessageStatus.SENT,
             sent_at=sent_at,
-            provider_message_id=provider_id,
-        ):
-            # Our lease expired while the provider was answering and another worker took
-            # the message over. It was sent: say so, unless the other worker is sending too.
-            Message.objects.filter(
-                pk=message.pk, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
-            ).update(
-                status=MessageStatus.SENT,
-                sent_at=sent_at,
-                provider_message_id=provider_id[:255],
-                last_error="",
-                claim_token=None,
-                claimed_at=None,
-            )
-            note = "Sent after the claim had expired: another worker may have sent it too."
-            logger.warning("Message %s: %s", message.pk, note)
-        if any(str(key).startswith(SECRET_CONTEXT_PREFIX) for key in message.context or {}):
-            Message.objects.filter(pk=message.pk).update(context=redact_context(message.context))
+            provider_message_id=provider_id[:255],
+            last_error="",
+            claim_token=None,
+            claimed_at=None,
+        )
+        if context is not None:
+            Message.objects.filter(pk=message.pk).update(context=context)
         statements.record_attempt(
             message_id=message.pk,
             number=message.attempts,
@@ -576,22 +699,43 @@ def message_sweep(*, now: datetime | None = None) -> SweepResult:
 
 
 def message_retry(*, message: Message, by: User | None) -> Message:
-    """Puts a failed message back in the queue for an attempt now.
+    """Puts a failed message back in the queue for an attempt now (``messages_retry``);
+    ``ConflictError`` if it is not failed (any more)."""
+    if not messages_retry(message_ids=[message.pk], by=by):
+        raise ConflictError(
+            _("Only failed messages can be retried; this one is %(status)s.")
+            % {"status": message.get_status_display()},
+            code="message_not_failed",
+        )
+    message.refresh_from_db()
+    return message
+
+
+def messages_retry(*, message_ids: Iterable[int], by: User | None) -> list[int]:
+    """Puts the failed messages among ``message_ids`` back in the queue for an attempt now,
+    and returns their ids; the others (pending, sent, or retried by someone else meanwhile)
+    are left alone. Two queries per 500 ids, whatever their number.
 
     The deadline is not moved (it is the promise made to the student, and what *late*
     measures): a message past it gets this one attempt and fails again if that fails.
     """
+    retried: list[int] = []
     with scopes_disabled(), transaction.atomic():
-        updated = Message.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
-            status=MessageStatus.PENDING, not_before=timezone.now(), claimed_at=None
-        )
-        if not updated:
-            raise ConflictError(
-                _("Only failed messages can be retried; this one is %(status)s.")
-                % {"status": message.get_status_display()},
-                code="message_not_failed",
+        for chunk in _chunks(sorted(set(message_ids))):
+            # Locked as read, so the ids returned are exactly the rows this call updates.
+            failed = list(
+                Message.objects.select_for_update(of=("self",))
+                .filter(pk__in=chunk, status=MessageStatus.FAILED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-        transaction.on_commit(partial(_enqueue, [message.pk]))
-        message.refresh_from_db()
-    logger.info("Message %s put back in the queue by %s.", message.pk, by)
-    return message
+            if failed:
+                Message.objects.filter(pk__in=failed).update(
+                    status=MessageStatus.PENDING, not_before=timezone.now(), claimed_at=None
+                )
+                retried += failed
+        if retried:
+            transaction.on_commit(partial(_enqueue, retried))
+    if retried:
+        logger.info("%d message(s) put back in the queue by %s.", len(retried), by)
+    return retried

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
-from notifications.delivery import e164
+from notifications.delivery import recipient_normalized
 from notifications.models import Channel, Message, MessageStatus
 from notifications.selectors import late_q
 
@@ -34,8 +34,7 @@ class MessageFilterSet(filters.FilterSet):
     def filter_recipient(
         self, queryset: QuerySet[Message], name: str, value: str
     ) -> QuerySet[Message]:
-        value = value.strip()
-        return queryset.filter(recipient=value if "@" in value else e164(value) or value)
+        return queryset.filter(recipient=recipient_normalized(value))
 
     def filter_late(self, queryset: QuerySet[Message], name: str, value: bool) -> QuerySet[Message]:
         return queryset.filter(late_q()) if value else queryset.exclude(late_q())

@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Channel, MessageStatus
+from notifications.models import Channel, Message, MessageStatus
 from notifications.tests.factories import DeliveryAttemptFactory, MessageFactory
 
 CHANGELIST = reverse("admin:notifications_message_changelist")
@@ -202,3 +202,51 @@ def test_the_outbox_list_queries_do_not_grow_with_rows(
         response = client.get(CHANGELIST)
 
     assert len(rows(response)) == count
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_retrying_failed_messages_costs_the_same_queries_whatever_their_number(
+    bordeaux, size, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from notifications.services import messages_retry
+
+    failed = MessageFactory.create_batch(size, crous=bordeaux, status=MessageStatus.FAILED)
+    sent = MessageFactory(crous=bordeaux, status=MessageStatus.SENT, sent_at=timezone.now())
+
+    # 1 savepoint, 2 the failed ones among the ids (locked as read: FOR UPDATE on
+    # PostgreSQL), 3 their update to pending, 4 savepoint released
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        django_assert_num_queries(4),
+    ):
+        retried = messages_retry(message_ids=[*(m.pk for m in failed), sent.pk], by=None)
+
+    assert retried == [m.pk for m in failed]
+    assert set(Message.objects.filter(pk__in=retried).values_list("status", flat=True)) == {
+        MessageStatus.PENDING
+    }
+
+
+def test_the_retry_action_costs_the_same_queries_for_one_message_or_many(
+    client, bordeaux, bordeaux_admin, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(bordeaux_admin)
+
+    def retry(count: int) -> int:
+        failed = MessageFactory.create_batch(count, crous=bordeaux, status=MessageStatus.FAILED)
+        with (
+            django_capture_on_commit_callbacks(execute=False),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = client.post(
+                CHANGELIST,
+                {"action": "retry_now", "_selected_action": [m.pk for m in failed]},
+            )
+        assert response.status_code == 302
+        assert LogEntry.objects.filter(object_id__in=[str(m.pk) for m in failed]).count() == count
+        return len(queries)
+
+    assert retry(1) == retry(5)

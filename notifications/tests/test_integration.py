@@ -319,10 +319,12 @@ def test_a_redis_restart_delays_messages_but_every_one_is_sent_exactly_once(
     bordeaux, settings, private_redis, start_worker, deliveries
 ):
     settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
+    settings.NOTIFICATIONS_BATCH_SIZE = 8
     with tasks_sent_to(private_redis.url):
-        # Given 20 messages committed with their tasks in Redis, and no worker running
+        # Given 20 messages committed with their tasks in Redis (batches of 8, 8 and 4), and
+        # no worker running
         before = message_queue_bulk(messages=specs(bordeaux, 20, prefix="before-outage"))
-        assert private_redis.client().llen("celery") == 20
+        assert private_redis.client().llen("celery") == 3
         # When Redis dies and comes back empty…
         private_redis.kill()
         # …with 10 more messages committed while it was down (their tasks cannot be sent)
@@ -339,10 +341,14 @@ def test_a_redis_restart_delays_messages_but_every_one_is_sent_exactly_once(
         swept = message_sweep()
         assert swept.pending == 30
         assert wait_until(all_sent(messages), timeout=90), worker.log()
-        # And ringing the doorbell again for every one of them sends nothing more
+        # And ringing the doorbell again for every one of them, alone or in a batch, sends
+        # nothing more
         message_sweep()
         for message in messages:
             celery_app.send_task("notifications.tasks.deliver_message", args=(message.pk,))
+        celery_app.send_task(
+            "notifications.tasks.deliver_messages", args=([m.pk for m in messages],)
+        )
         time.sleep(3)
 
     counts = deliveries.per_message(messages)
@@ -356,17 +362,19 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     lease = 4
     settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = lease
     settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
+    settings.NOTIFICATIONS_BATCH_SIZE = 3
     with tasks_sent_to(private_redis.url):
-        # Given 8 SMS queued and a worker whose provider takes 60 s to answer
+        # Given 8 SMS queued (tasks of 3, 3 and 2) and a worker of two processes whose
+        # provider takes 60 s to answer
         messages = message_queue_bulk(
             messages=specs(bordeaux, 8, prefix="killed-worker", channels=(Channel.SMS,))
         )
         slow = start_worker(sms_delay=60, lease_seconds=lease)
         assert wait_until(
-            lambda: Message.objects.filter(status=MessageStatus.SENDING).count() == 2, timeout=30
+            lambda: Message.objects.filter(status=MessageStatus.SENDING).count() == 6, timeout=30
         ), slow.log()
 
-        # When the worker dies with two messages claimed and nothing handed to the provider
+        # When the worker dies with two batches claimed and nothing handed to the provider
         slow.kill()
         assert deliveries.total() == 0
         claimed = set(
@@ -377,10 +385,10 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
         fresh = start_worker(lease_seconds=lease)
         others = [m for m in messages if m.pk not in claimed]
         assert wait_until(all_sent(others), timeout=60), fresh.log()
-        assert Message.objects.filter(pk__in=claimed, status=MessageStatus.SENDING).count() == 2
-        # …and, once their lease has expired, the sweep hands the two claimed ones to it
+        assert Message.objects.filter(pk__in=claimed, status=MessageStatus.SENDING).count() == 6
+        # …and, once their lease has expired, the sweep hands the six claimed ones to it
         time.sleep(lease + 0.5)
-        assert message_sweep().reclaimable == 2
+        assert message_sweep().reclaimable == 6
         assert wait_until(all_sent(messages), timeout=60), fresh.log()
         time.sleep(2)
 

@@ -15,6 +15,7 @@ from notifications import sms
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import MessageSpec, message_queue, message_queue_bulk
 from notifications.tasks import deliver_message
+from notifications.tests.doorbells import doorbells
 
 
 def queue(crous, **overrides):
@@ -166,12 +167,11 @@ def test_bulk_queueing_creates_each_event_once_and_delivers_after_commit(
 
     assert [m.idempotency_key for m in messages] == [f"event:{n}" for n in range(8)]
     assert Message.objects.count() == 8
-    with patch.object(deliver_message, "apply_async") as send:
+    with doorbells() as rung:
         for callback in callbacks:
             callback()
-    assert sorted(call.args[0][0] for call in send.call_args_list) == sorted(
-        m.pk for m in messages[1:]
-    )
+    # Queued together, delivered together: one task for the seven new messages
+    assert [sorted(batch) for batch in rung.batches] == [sorted(m.pk for m in messages[1:])]
 
 
 def test_bulk_queueing_delivers_email_and_sms(bordeaux, django_capture_on_commit_callbacks):
@@ -241,3 +241,23 @@ def test_bulk_queueing_keeps_one_message_per_key_when_another_transaction_races_
     assert [m.idempotency_key for m in messages] == ["race:0", "race:1", "race:2"]
     assert Message.objects.filter(idempotency_key__startswith="race:").count() == 3
     assert all(m.pk for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("value", "channel", "stored"),
+    [
+        ("  lea.martin@etu.example ", Channel.EMAIL, "lea.martin@etu.example"),
+        ("06 12 34 56 78", Channel.SMS, "+33612345678"),
+        ("+262 692 12 34 56", Channel.SMS, "+262692123456"),
+        (" 06 12 ", Channel.SMS, "06 12"),  # invalid: kept, the message will fail visibly
+        ("06 12 34 56 78", None, "+33612345678"),  # a search term without "@": a number
+        (" lea.martin@etu.example", None, "lea.martin@etu.example"),
+        ("renewal-confirmation:42", None, "renewal-confirmation:42"),
+    ],
+)
+def test_a_recipient_is_cleaned_up_one_way_for_queueing_searching_and_filtering(
+    value, channel, stored
+):
+    from notifications.delivery import recipient_normalized
+
+    assert recipient_normalized(value, channel=channel) == stored

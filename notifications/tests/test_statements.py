@@ -99,3 +99,65 @@ def test_a_message_the_provider_took_after_the_claim_was_lost_is_still_marked_se
     (attempt,) = message.delivery_attempts.all()
     assert attempt.outcome == AttemptOutcome.SENT
     assert "another worker may have sent it too" in attempt.error
+
+
+def test_marking_sent_with_its_attempt_writes_both_or_neither(bordeaux):
+    message = MessageFactory(crous=bordeaux, context={"first_name": "Léa", "secret_code": "X7"})
+    token, now = uuid.uuid4(), timezone.now()
+    statements.claim_due(message_id=message.pk, token=token, now=now, due_by=now)
+    fields = {
+        "message_id": message.pk,
+        "sent_at": now,
+        "provider_message_id": "prov-2",
+        "context": {"first_name": "Léa", "secret_code": "•••"},
+        "number": 1,
+        "at": now,
+        "duration_ms": 7,
+        "worker": "w1",
+    }
+
+    # A worker whose claim was taken over writes nothing
+    assert not statements.mark_sent_with_attempt(token=uuid.uuid4(), **fields)
+    assert not message.delivery_attempts.exists()
+    # The claim's owner writes the message's outcome and its attempt together
+    assert statements.mark_sent_with_attempt(token=token, **fields)
+
+    message.refresh_from_db()
+    assert (message.status, message.provider_message_id, message.claim_token) == (
+        MessageStatus.SENT,
+        "prov-2",
+        None,
+    )
+    assert message.context == {"first_name": "Léa", "secret_code": "•••"}
+    (attempt,) = message.delivery_attempts.all()
+    assert (attempt.number, attempt.at, attempt.outcome, attempt.duration_ms, attempt.worker) == (
+        1,
+        now,
+        AttemptOutcome.SENT,
+        7,
+        "w1",
+    )
+
+
+def test_a_batch_claim_takes_only_pending_due_messages_and_returns_them_in_id_order(bordeaux):
+    due = MessageFactory.create_batch(3, crous=bordeaux)
+    now = timezone.now()
+    later = MessageFactory(crous=bordeaux, not_before=now + timedelta(minutes=5))
+    held = MessageFactory(
+        crous=bordeaux, status=MessageStatus.SENDING, claim_token=uuid.uuid4(), claimed_at=now
+    )
+    token = uuid.uuid4()
+
+    claimed = statements.claim_due_batch(
+        message_ids=[due[2].pk, later.pk, due[0].pk, held.pk, due[1].pk],
+        token=token,
+        now=now,
+        due_by=now,
+    )
+
+    assert [m.pk for m in claimed] == [m.pk for m in due]
+    assert {(m.status, m.claim_token, m.claimed_at, m.attempts) for m in claimed} == {
+        (MessageStatus.SENDING, token, now, 1)
+    }
+    held.refresh_from_db()
+    assert held.claim_token != token

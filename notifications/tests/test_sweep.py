@@ -13,6 +13,7 @@ from crous_admin.schedule import BEAT_SCHEDULE
 from notifications.models import AttemptOutcome, MessageStatus
 from notifications.services import message_sweep
 from notifications.tasks import deliver_message, sweep_outbox
+from notifications.tests.doorbells import doorbells
 from notifications.tests.factories import MessageFactory
 
 
@@ -44,13 +45,11 @@ def test_the_sweep_enqueues_lost_pending_messages_and_expired_claims_only(
     MessageFactory(crous=bordeaux, status=MessageStatus.SENT, sent_at=ago(hours=1))
     MessageFactory(crous=bordeaux, status=MessageStatus.FAILED, not_before=ago(days=1))
 
-    with (
-        patch.object(deliver_message, "apply_async") as send,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with doorbells() as rung, django_capture_on_commit_callbacks(execute=True):
         result = message_sweep()
 
-    enqueued = {call.args[0][0] for call in send.call_args_list}
+    enqueued = set(rung.message_ids)
+    assert len(rung.message_ids) == 3
     assert enqueued == {lost.pk, retry_due.pk, dead_worker.pk}
     assert not enqueued & {just_queued.pk, backing_off.pk, busy_worker.pk}
     assert (result.pending, result.reclaimable) == (2, 1)
