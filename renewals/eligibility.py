@@ -239,9 +239,9 @@ def no_unpaid_rent(facts: Facts) -> RuleResult:
         title,
         False,
         _(
-            "%(amount)s € of rent is unpaid. Pay it from your tenant space (Housing → "
-            "my rent), or write to your Crous if you already paid by another means; you can "
-            "ask again as soon as it is settled."
+            "%(amount)s € of rent is unpaid. Pay it in your tenant space (Housing → Rent "
+            "and receipts), or write to your Crous if you already paid by another means; you "
+            "can ask again as soon as it is settled."
         )
         % {"amount": formats.number_format(facts.unpaid_rent, 2, use_l10n=True)},
     )
