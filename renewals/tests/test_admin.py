@@ -52,7 +52,7 @@ def test_staff_approve_from_the_request_page(client, bordeaux_officer, renewal):
 
     page = client.get(url).content.decode()
     assert 'id="renewal-decision"' in page
-    assert page.count("✔") == 10  # the five rules, as recorded and as checked now
+    assert page.count("✔") == 12  # the six rules, as recorded and as checked now
     client.post(url, {"_decide": "approve"})
 
     renewal.refresh_from_db()

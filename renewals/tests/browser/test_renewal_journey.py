@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from crous_admin.academic_year import academic_year_of
 from notifications.models import Message
+from renewals.eligibility import RULES
 from renewals.models import RenewalRequest
 from renewals.tests.factories import RenewalWindowFactory
 from residences.tests.factories import CrousFactory, UserFactory
@@ -61,7 +62,7 @@ def test_a_student_sees_the_check_asks_for_renewal_with_a_double_click_and_gets_
     page.locator(f"#renewal-request-link-{tenant_file.pk}").click()
     expect(page.locator("h1")).to_have_text("Demande de renouvellement")
     # with every rule of the check, passed
-    expect(page.locator("#renewal-eligibility li")).to_have_count(5)
+    expect(page.locator("#renewal-eligibility li")).to_have_count(len(RULES))
     expect(page.locator("#renewal-eligibility .renewal-rule--failed")).to_have_count(0)
     # and the request pre-filled from the file
     expect(page.locator("#id_contact_email")).to_have_value(user.email)
