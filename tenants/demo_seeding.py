@@ -1,8 +1,9 @@
 """Demo data of the tenant space, for ``make run`` (called by ``residences.demo_seeding``).
 
 The linked demo student (etudiant@crous-demo.example, Bordeaux) gets an agreement to sign,
-the rent charges due so far and one month paid by bank transfer, with its receipt. Safe to
-run again: nothing is added twice.
+the rent charges due so far, every month before the current one paid by bank transfer (with
+their receipts), and the current month to pay online: rent up to date, so the renewal check
+passes too. Safe to run again: nothing is added twice.
 """
 
 from __future__ import annotations
@@ -41,18 +42,29 @@ def seed_tenant_space_demo(*, today: date) -> None:
         ledger_bring_up_to_date(tenant_file=tenant_file, on=max(today, tenant_file.start_date))
         if LedgerEntry.objects.filter(tenant_file=tenant_file, kind=EntryKind.PAYMENT).exists():
             return
-        first = tenant_file.start_date
-        payment_record(
-            by=None,
-            tenant_file=tenant_file,
-            amount=month_charge(
-                rent=tenant_file.unit.monthly_rent,
-                month=first,
-                start=tenant_file.start_date,
-                end=tenant_file.end_date,
-            ),
-            method=PaymentMethod.TRANSFER,
-            booked_on=first,
-            reference="VIR-DEMO-0001",
-            note="demo data: first month paid by transfer",
-        )
+        current_month = today.replace(day=1)
+        past_charges = LedgerEntry.objects.filter(
+            tenant_file=tenant_file, kind=EntryKind.CHARGE, month__lt=current_month
+        ).order_by("month")
+        # The first month at least, even when the demo is seeded before the stay begins.
+        months = [(c.month, c.amount) for c in past_charges] or [
+            (
+                tenant_file.start_date,
+                month_charge(
+                    rent=tenant_file.unit.monthly_rent,
+                    month=tenant_file.start_date,
+                    start=tenant_file.start_date,
+                    end=tenant_file.end_date,
+                ),
+            )
+        ]
+        for number, (month, amount) in enumerate(months, start=1):
+            payment_record(
+                by=None,
+                tenant_file=tenant_file,
+                amount=amount,
+                method=PaymentMethod.TRANSFER,
+                booked_on=max(month, tenant_file.start_date),
+                reference=f"VIR-DEMO-{number:04d}",
+                note="demo data: paid by transfer",
+            )
