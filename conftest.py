@@ -17,6 +17,9 @@ from django_scopes import scopes_disabled
 from crous_admin import celery_app
 from residences.roles import Role
 
+# Playwright's fixtures for the tests marked ``browser``, whatever their folder.
+pytest_plugins = ("crous_admin.testing.browser",)
+
 
 @pytest.fixture(autouse=True)
 def _scopes_disabled_in_test_bodies() -> Iterator[None]:

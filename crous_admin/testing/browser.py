@@ -1,8 +1,9 @@
 """Browser tests: Playwright driving Debian's chromium against pytest-django's live server.
 
-No browser is downloaded (never ``playwright install``): the tests launch the chromium of the
-system (``apt-get install chromium``) and are skipped with that advice where it is missing.
-Run them with ``pytest -m browser``.
+A pytest plugin (registered by the root conftest.py) for every test marked ``browser``,
+whatever its folder. No browser is downloaded (never ``playwright install``): the tests launch
+the chromium of the system (``apt-get install chromium``) and are skipped with that advice
+where it is missing. Run them alone with ``pytest -m browser``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NO_CHROMIUM = "Browser tests need Debian's chromium: apt-get install chromium"
-HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,7 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the rest of the session, and ``DJANGO_ALLOW_ASYNC_UNSAFE`` stays set (see below); a test
     run after them would see both (``check --deploy`` refuses that variable, for one).
     """
-    in_browser = [item for item in items if HERE in Path(item.path).resolve().parents]
+    in_browser = [item for item in items if item.get_closest_marker("browser")]
     if not in_browser:
         return
     moved = set(in_browser)
@@ -37,7 +36,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def _django_allows_sync_calls_beside_playwright() -> Iterator[None]:
     """Playwright's sync API keeps an asyncio loop running in the test thread, which makes
     Django refuse ORM calls there ("SynchronousOnlyOperation"). The test body and the live
@@ -54,7 +53,9 @@ def _django_allows_sync_calls_beside_playwright() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], _django_allows_sync_calls_beside_playwright: None
+) -> dict[str, Any]:
     if not CHROMIUM:
         pytest.skip(NO_CHROMIUM)
     return {
