@@ -190,41 +190,23 @@ def measure(
     from bench import load
 
     samples: dict[tuple[str, str, str], load.Sample] = {}
-    per_round = max(1, args.requests // args.rounds)
     for viewer, key in keys.items():
         for endpoint in ENDPOINTS:
             variants = {"real": endpoint.real, "baseline": endpoint.baseline}
             if not available[endpoint.name]:
                 variants.pop("real")
-            for variant, path in variants.items():
-                samples[(viewer, endpoint.name, variant)] = load.Sample()
-                load.run(  # warm-up: connections, caches, the database's buffers
-                    port=port,
-                    path=f"{path}?page_size={args.page_size}",
-                    headers=headers_for(key),
-                    requests=2 * args.concurrency,
-                    concurrency=args.concurrency,
-                    time_limit_s=args.time_limit,
-                )
-            for round_number in range(args.rounds):
-                order = list(variants.items())
-                if round_number % 2:
-                    order.reverse()
-                for variant, path in order:
-                    sample = load.run(
-                        port=port,
-                        path=f"{path}?page_size={args.page_size}",
-                        headers=headers_for(key),
-                        requests=per_round,
-                        concurrency=args.concurrency,
-                        time_limit_s=args.time_limit / args.rounds,
-                    )
-                    samples[(viewer, endpoint.name, variant)].merge(sample)
-                    print(
-                        f"  {viewer:<17} {endpoint.name:<14} {variant:<8} round "
-                        f"{round_number + 1}: {sample.requests_per_second:7.1f} req/s"
-                        + (f", {sample.errors} errors {sample.statuses}" if sample.errors else "")
-                    )
+            measured = load.alternate(
+                port=port,
+                variants={v: f"{path}?page_size={args.page_size}" for v, path in variants.items()},
+                headers=headers_for(key),
+                requests=args.requests,
+                rounds=args.rounds,
+                concurrency=args.concurrency,
+                time_limit_s=args.time_limit,
+                label=f"{viewer:<17} {endpoint.name:<14} ",
+            )
+            for variant, sample in measured.items():
+                samples[(viewer, endpoint.name, variant)] = sample
     return samples
 
 

@@ -189,39 +189,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {viewer:<15} {variant:<8} {counted}")
 
     samples: dict[tuple[str, str], Any] = {}
-    per_round = max(1, args.requests // args.rounds)
     print(f"\nLoad over HTTP ({args.requests} requests per row):")
     with server.gunicorn(workers=args.workers, env={}) as port:
         for viewer, key in keys.items():
-            for variant, path in paths.items():
-                samples[(viewer, variant)] = load.Sample()
-                load.run(
-                    port=port,
-                    path=f"{path}&page_size={args.page_size}",
-                    headers=headers_for(key),
-                    requests=2 * args.concurrency,
-                    concurrency=args.concurrency,
-                    time_limit_s=args.time_limit,
-                )
-            for round_number in range(args.rounds):
-                order = list(paths.items())
-                if round_number % 2:
-                    order.reverse()
-                for variant, path in order:
-                    sample = load.run(
-                        port=port,
-                        path=f"{path}&page_size={args.page_size}",
-                        headers=headers_for(key),
-                        requests=per_round,
-                        concurrency=args.concurrency,
-                        time_limit_s=args.time_limit / args.rounds,
-                    )
-                    samples[(viewer, variant)].merge(sample)
-                    print(
-                        f"  {viewer:<15} {variant:<8} round {round_number + 1}: "
-                        f"{sample.requests_per_second:7.1f} req/s"
-                        + (f", {sample.errors} errors {sample.statuses}" if sample.errors else "")
-                    )
+            measured = load.alternate(
+                port=port,
+                variants={v: f"{path}&page_size={args.page_size}" for v, path in paths.items()},
+                headers=headers_for(key),
+                requests=args.requests,
+                rounds=args.rounds,
+                concurrency=args.concurrency,
+                time_limit_s=args.time_limit,
+                label=f"{viewer:<15} ",
+            )
+            for variant, sample in measured.items():
+                samples[(viewer, variant)] = sample
 
     rows = []
     for (viewer, variant), sample in samples.items():

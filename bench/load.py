@@ -99,3 +99,51 @@ def run(
         thread.join()
     sample.elapsed_s = time.perf_counter() - started
     return sample
+
+
+def alternate(
+    *,
+    port: int,
+    variants: dict[str, str],
+    headers: dict[str, str],
+    requests: int,
+    rounds: int,
+    concurrency: int,
+    time_limit_s: float,
+    label: str = "",
+) -> dict[str, Sample]:
+    """Measures each variant (name → path) against the others: a warm-up of each (connections,
+    caches, the database's buffers), then ``rounds`` rounds in alternating order so that a
+    change of the machine's load weighs on every variant alike. ``requests`` per variant in
+    all; ``label`` prefixes the progress lines."""
+    samples = {name: Sample() for name in variants}
+    for path in variants.values():
+        run(
+            port=port,
+            path=path,
+            headers=headers,
+            requests=2 * concurrency,
+            concurrency=concurrency,
+            time_limit_s=time_limit_s,
+        )
+    per_round = max(1, requests // rounds)
+    for round_number in range(rounds):
+        order = list(variants.items())
+        if round_number % 2:
+            order.reverse()
+        for name, path in order:
+            sample = run(
+                port=port,
+                path=path,
+                headers=headers,
+                requests=per_round,
+                concurrency=concurrency,
+                time_limit_s=time_limit_s / rounds,
+            )
+            samples[name].merge(sample)
+            print(
+                f"  {label}{name:<8} round {round_number + 1}: "
+                f"{sample.requests_per_second:7.1f} req/s"
+                + (f", {sample.errors} errors {sample.statuses}" if sample.errors else "")
+            )
+    return samples
