@@ -85,9 +85,9 @@ def seed_assistance_demo(*, now: datetime | None = None) -> int:
                     body="Bonjour, pouvez-vous m'aider ? Merci.",
                     requester=tenant_file.linked_user,
                     requester_email=(
-                        f"{student.first_name}.{student.last_name}.nouveau@etu.example".lower()
-                        if lost_access
-                        else student.email
+                        # The new address they lost access for; plain ASCII, as the
+                        # student's own (an accented local part is no valid address).
+                        student.email.replace("@", ".nouveau@", 1) if lost_access else student.email
                     ),
                     requester_name=f"{student.first_name} {student.last_name}",
                     ine=student.ine,
