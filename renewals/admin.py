@@ -22,7 +22,7 @@ from crous_admin.admin import ScopedModelAdmin, ServiceBackedAdminMixin, Service
 from crous_admin.errors import ApplicationError
 from renewals import selectors, services
 from renewals.eligibility import eligibility_check
-from renewals.models import RenewalRequest, RenewalWindow, RequestStatus
+from renewals.models import ReminderPreference, RenewalRequest, RenewalWindow, RequestStatus
 
 # --- Windows ----------------------------------------------------------------------------------
 
@@ -164,6 +164,7 @@ class RenewalRequestAdmin(ScopedModelAdmin):
         "needs_exception",
         "contact_email",
         "contact_phone",
+        "sms_reminders",
         "submitted_at",
         "confirmation_deadline",
         "email_delivery",
@@ -200,6 +201,13 @@ class RenewalRequestAdmin(ScopedModelAdmin):
     @admin.display(description=_("SMS confirmation"))
     def sms_delivery(self, obj: RenewalRequest) -> str:
         return self._delivery(obj.sms_message)
+
+    @admin.display(description=_("renewal reminders by SMS"), boolean=True)
+    def sms_reminders(self, obj: RenewalRequest) -> bool:
+        """The student's own choice, made on the renewal page (ADR 0010): shown, not edited."""
+        return ReminderPreference.objects.filter(
+            student_id=obj.tenant_file.student_id, sms_opt_in=True
+        ).exists()
 
     @admin.display(description=_("eligibility check, when asked"))
     def eligibility_table(self, obj: RenewalRequest) -> str:

@@ -72,3 +72,21 @@ def test_the_bulk_refusal_asks_for_a_reason_first(client, bordeaux_officer, rene
     assert b"reason" in asked.content
     assert done.status_code == 302
     assert RenewalRequest.objects.get().refusal_reason == "No longer a student."
+
+
+def test_the_request_page_shows_whether_the_student_wants_sms_reminders(
+    client, bordeaux_officer, renewal
+):
+    from renewals.models import ReminderPreference
+
+    client.force_login(bordeaux_officer)
+    url = reverse("admin:renewals_renewalrequest_change", args=[renewal.pk])
+    before = client.get(url).content.decode()
+
+    ReminderPreference.objects.create(
+        student=renewal.tenant_file.student, crous=renewal.crous, sms_opt_in=True
+    )
+    after = client.get(url).content.decode()
+
+    assert 'alt="False"' in before.split("field-sms_reminders")[1][:400]
+    assert 'alt="True"' in after.split("field-sms_reminders")[1][:400]
