@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             "requests per second.",
             "",
             "Recorded on PostgreSQL: "
-            "`DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_assist_bench "
+            "`DATABASE_URL=postgres://postgres@127.0.0.1:5432/crous_bench_assistance "
             ".venv/bin/python -m bench.assistance`.",
             "",
             "Last run:",

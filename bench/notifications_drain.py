@@ -532,8 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- Date: {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores, "
         f"{platform.system()}, load average (1 min) "
         f"{' → '.join(f'{load:.1f}' for load in [*loads, os.getloadavg()[0]])} "
-        "(start, after the in-process rounds, after each worker run, end; other people share "
-        "the machine); "
+        "(start, after the in-process rounds, after each worker run, end); "
         f"Python {platform.python_version()}, Django {django.get_version()}",
         f"- Database: {engine}; broker: {'Redis' if use_worker else 'none (in-process drain)'}; "
         "email: Django's file backend; SMS: the file backend; one email or SMS per file",

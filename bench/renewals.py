@@ -437,8 +437,8 @@ def report(
             "how many requests were confirmed in time.",
             "",
             f"- Database: {database}; gunicorn {args.workers} sync workers, {args.concurrency} "
-            f"client threads; Python {platform.python_version()}, {os.cpu_count()} CPUs "
-            "(shared with other work while measured).",
+            f"client threads; Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+            f"load average (1 min) {os.getloadavg()[0]:.1f} at the end.",
             "",
             "| submit | requests | seconds | req/s | p50 ms | p99 ms |",
             "|---|---:|---:|---:|---:|---:|",

@@ -392,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
             "they do not grow with the Crous.",
             "",
             f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores "
-            f"(shared); database: {database}; reportlab {reportlab.Version}.",
+            f"(load average {os.getloadavg()[0]:.1f}); database: {database}; "
+            f"reportlab {reportlab.Version}.",
             "",
             body,
             "",
