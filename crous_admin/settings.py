@@ -12,6 +12,7 @@ Every variable is listed in ``docs/configuration.md``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "dsfr",
     "health_check",
+    "axes",
     # Project
     "crous_admin.health",
     "crous_admin.portal",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into AXES_LOCKOUT_CALLABLE's page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crous_admin.urls"
@@ -191,10 +195,26 @@ CELERY_DB_REUSE_MAX = 1000
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check while the (address, connection) pair is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Grants model permissions from the staff member's Crous roles (residences.roles).
     "crous_admin.accounts.backends.CrousRoleBackend",
 ]
+# Login lockout (django-axes), on the student pages and the back-office alike: after
+# LOGIN_FAILURE_LIMIT wrong passwords for one address from one connection, that pair is locked
+# for LOGIN_COOLOFF_MINUTES. Locking the pair, not the address alone, keeps a stranger from
+# locking a student out of their own account. The activation-code lockout is a separate,
+# per-Crous business rule (tenants/code_redemption.py).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures are what matter; successful logins are not kept
+AXES_ENABLE_ADMIN = False  # unlock with ``manage.py axes_reset_username <email>``
+AXES_CLIENT_IP_CALLABLE = "crous_admin.client_ip.client_ip"  # NUM_PROXIES-aware, as the API's
+AXES_USERNAME_CALLABLE = "crous_admin.accounts.login_lockout.login_address"
+AXES_LOCKOUT_CALLABLE = "crous_admin.portal.views.login_locked_out"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -334,7 +354,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes announces itself at every start; its lockout warnings still show.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 # --- Domain defaults ----------------------------------------------------------------------

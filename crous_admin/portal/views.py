@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -10,7 +12,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -32,6 +34,32 @@ class PortalLoginView(LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
     extra_context = {"title": gettext_lazy("Log in")}
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """The login page again, saying why and for how long (django-axes' AXES_LOCKOUT_CALLABLE):
+    too many wrong passwords for this address from this connection."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    locked_out = ngettext(
+        "Too many wrong passwords: logging in with this address is blocked from this "
+        "connection for %(minutes)s minute. Wait, then try again; if you no longer know "
+        "your password or no longer use this address, write to Assistance "
+        '("Lost access to my account").',
+        "Too many wrong passwords: logging in with this address is blocked from this "
+        "connection for %(minutes)s minutes. Wait, then try again; if you no longer know "
+        "your password or no longer use this address, write to Assistance "
+        '("Lost access to my account").',
+        minutes,
+    ) % {"minutes": minutes}
+    context = {
+        "form": EmailAuthenticationForm(request),
+        "locked_out": locked_out,
+        "title": _("Log in"),
+        "next": _safe_next(request) or "",
+    }
+    return render(request, "portal/login.html", context, status=429)
 
 
 class PortalLogoutView(LogoutView):
