@@ -71,7 +71,8 @@ def test_a_student_sees_the_check_asks_for_renewal_with_a_double_click_and_gets_
     # When the student double-clicks "Renewal request"
     page.locator("#renewal-submit").dblclick()
 
-    # Then one request is sent, its confirmations on their way, and the button is gone
+    # Then one request is sent (the page sends the form once; the service is idempotent too,
+    # see test_concurrency.py), its confirmations on their way, and the button is gone
     expect(page.locator("#renewal-request-status")).to_be_visible()
     expect(page.locator("#renewal-submit")).to_have_count(0)
     # (both clicks answered before reading the database the live server writes to)
