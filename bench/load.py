@@ -6,6 +6,7 @@ import http.client
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -41,16 +42,60 @@ class Sample:
             self.statuses[status] = self.statuses.get(status, 0) + n
 
 
-def get(
-    port: int, path: str, *, headers: dict[str, str], timeout: float = 60.0
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str],
+    body: str | None = None,
+    timeout: float = 60.0,
 ) -> tuple[int, bytes]:
+    """One request on a fresh connection (no keep-alive), as every client loop here sends."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path, headers=headers)
+        conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
     finally:
         conn.close()
+
+
+def get(
+    port: int, path: str, *, headers: dict[str, str], timeout: float = 60.0
+) -> tuple[int, bytes]:
+    return request(port, "GET", path, headers=headers, timeout=timeout)
+
+
+def drive(*, send: Callable[[], int | None], concurrency: int, expect: int = 200) -> Sample:
+    """Calls ``send`` from ``concurrency`` threads until it returns None (nothing left to
+    send). Each call sends one request and returns its status (0: no answer); an answer
+    other than ``expect`` is counted as an error."""
+    sample = Sample()
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            started = time.perf_counter()
+            status = send()
+            if status is None:
+                return
+            took_ms = (time.perf_counter() - started) * 1000
+            with lock:
+                sample.statuses[status] = sample.statuses.get(status, 0) + 1
+                if status == expect:
+                    sample.latencies_ms.append(took_ms)
+                else:
+                    sample.errors += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sample.elapsed_s = time.perf_counter() - started
+    return sample
 
 
 def run(
@@ -66,39 +111,22 @@ def run(
 
     Only 200 answers count as requests; anything else is an error (and fails the run).
     """
-    sample = Sample()
     lock = threading.Lock()
     issued = 0
     deadline = time.monotonic() + time_limit_s
 
-    def worker() -> None:
+    def send() -> int | None:
         nonlocal issued
-        while True:
-            with lock:
-                if issued >= requests or time.monotonic() >= deadline:
-                    return
-                issued += 1
-            started = time.perf_counter()
-            try:
-                status, _body = get(port, path, headers=headers)
-            except OSError:
-                status = 0
-            took_ms = (time.perf_counter() - started) * 1000
-            with lock:
-                sample.statuses[status] = sample.statuses.get(status, 0) + 1
-                if status == 200:
-                    sample.latencies_ms.append(took_ms)
-                else:
-                    sample.errors += 1
+        with lock:
+            if issued >= requests or time.monotonic() >= deadline:
+                return None
+            issued += 1
+        try:
+            return get(port, path, headers=headers)[0]
+        except OSError:
+            return 0
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    sample.elapsed_s = time.perf_counter() - started
-    return sample
+    return drive(send=send, concurrency=concurrency)
 
 
 def alternate(

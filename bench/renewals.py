@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import platform
@@ -36,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import load
 from bench.load import Sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,48 +237,30 @@ def setup(count: int) -> tuple[Any, list[tuple[int, str]]]:
 def post_all(
     *, port: int, path: str, jobs: list[tuple[int, str]], concurrency: int, expect: int
 ) -> Sample:
-    """POSTs ``{"tenant_file": id}`` with each job's token, ``concurrency`` threads, one
-    keep-alive-free connection per request (as bench.load does)."""
-    sample = Sample()
+    """POSTs ``{"tenant_file": id}`` with each job's token, ``concurrency`` threads
+    (bench.load's client loop)."""
     lock = threading.Lock()
     queue = list(reversed(jobs))
 
-    def worker() -> None:
-        while True:
-            with lock:
-                if not queue:
-                    return
-                file_id, key = queue.pop()
-            body = json.dumps({"tenant_file": file_id})
-            headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
-            started = time.perf_counter()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                try:
-                    conn.request("POST", path, body=body, headers=headers)
-                    response = conn.getresponse()
-                    response.read()
-                    status = response.status
-                finally:
-                    conn.close()
-            except OSError:
-                status = 0
-            took_ms = (time.perf_counter() - started) * 1000
-            with lock:
-                sample.statuses[status] = sample.statuses.get(status, 0) + 1
-                if status == expect:
-                    sample.latencies_ms.append(took_ms)
-                else:
-                    sample.errors += 1
+    def send() -> int | None:
+        with lock:
+            if not queue:
+                return None
+            file_id, key = queue.pop()
+        headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
+        try:
+            return load.request(
+                port,
+                "POST",
+                path,
+                headers=headers,
+                body=json.dumps({"tenant_file": file_id}),
+                timeout=120,
+            )[0]
+        except OSError:
+            return 0
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    sample.elapsed_s = time.perf_counter() - started
-    return sample
+    return load.drive(send=send, concurrency=concurrency, expect=expect)
 
 
 # --- Outbox -----------------------------------------------------------------------------------
@@ -452,7 +434,7 @@ def report(
                     f"{FULL_COUNT:,}). At {real.requests_per_second:,.0f} req/s the full "
                     f"{FULL_COUNT:,} would take about "
                     f"{FULL_COUNT / real.requests_per_second / 60:,.0f} minutes on this "
-                    "shared machine, beyond a benchmark's few minutes: the recorded run is "
+                    "machine, beyond a benchmark's few minutes: the recorded run is "
                     "the count that fits.",
                 ]
                 if args.count < FULL_COUNT and real.requests_per_second
