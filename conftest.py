@@ -174,3 +174,16 @@ def _media_in_tmp(
 ) -> None:
     # Tenant-space PDFs are stored under MEDIA_ROOT: never in the working copy's var/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def postgresql_only(transactional_db):
+    """Skips on SQLite the tests of concurrent transactions (crous_admin/testing/concurrency.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "Concurrency needs a database with row locks and one connection per thread: "
+            "SQLite's test database is in memory and serialises every write. Run with "
+            "DATABASE_URL=postgres://…"
+        )

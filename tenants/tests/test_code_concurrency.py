@@ -7,14 +7,13 @@ submitting fifty times (a double click, a retried request) links once, with one 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
 import pytest
-from django.db import connection, connections
 
+from crous_admin.testing.concurrency import all_at_once
 from residences.tests.factories import HousingUnitFactory, UserFactory
 from tenants.code_redemption import CodeRefused, tenant_code_redeem
 from tenants.code_services import tenant_file_assign
@@ -23,16 +22,6 @@ from tenants.tests.factories import StudentFactory
 
 THREADS = 50
 LINKED_REASON = "account linked with the tenant code"
-
-
-@pytest.fixture
-def postgresql_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "Concurrency needs a database with row locks and one connection per thread: "
-            "SQLite's test database is in memory and serialises every write. Run with "
-            "DATABASE_URL=postgres://…"
-        )
 
 
 @pytest.fixture
@@ -47,30 +36,7 @@ def issued(postgresql_only, bordeaux):
 
 
 def _all_at_once(work: Callable[[int], str]) -> list[str]:
-    """Runs ``work(i)`` in THREADS threads released together; returns their outcomes."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = [""] * THREADS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = work(i)
-        except CodeRefused as refused:
-            outcomes[i] = refused.code
-        except Exception as exc:  # reported by the assertions below
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            # Each thread opened its own connection: close it, or the test database cannot
-            # be flushed (and PostgreSQL's connection slots run out).
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a submission never finished (deadlock?)"
-    return outcomes
+    return all_at_once(work, threads=THREADS, refusals=(CodeRefused,))
 
 
 def test_fifty_accounts_submitting_the_code_at_once_link_exactly_one(issued):

@@ -7,17 +7,15 @@ confirmation) and one submission signs.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-import pytest
-from django.db import connection, connections
 from django_scopes import scopes_disabled
 
 from crous_admin.errors import ApplicationError
+from crous_admin.testing.concurrency import all_at_once
 from notifications.models import Message
 from tenants.agreements import agreement_prepare, agreement_sign
 from tenants.ledger import ledger_bring_up_to_date, online_payment_settle
@@ -27,38 +25,8 @@ from tenants.space_models import EntryKind, OnlinePayment
 THREADS = 12
 
 
-@pytest.fixture
-def postgresql_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "Concurrency needs a database with row locks and one connection per thread: "
-            "SQLite's test database is in memory and serialises every write. Run with "
-            "DATABASE_URL=postgres://…"
-        )
-
-
 def _all_at_once(work: Callable[[], str]) -> list[str]:
-    barrier = threading.Barrier(THREADS)
-    outcomes = [""] * THREADS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = work()
-        except ApplicationError as refused:
-            outcomes[i] = refused.code
-        except Exception as exc:  # reported by the assertions
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a delivery never finished (deadlock?)"
-    return outcomes
+    return all_at_once(lambda _i: work(), threads=THREADS, refusals=(ApplicationError,))
 
 
 def test_a_callback_delivered_many_times_at_once_records_one_payment(
