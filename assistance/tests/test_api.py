@@ -293,3 +293,68 @@ def test_an_invalid_queue_filter_is_a_400_naming_the_parameter(api_client, borde
 
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) <= {"status", "overdue"}
+
+
+# --- Attachments through the API (multipart) ---------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
+
+
+def _students_ticket(bordeaux, linked_student):
+    return services.ticket_open(
+        crous=bordeaux,
+        category=TicketCategory.PAYMENT,
+        subject="APL",
+        body="Which document does the CAF need?",
+        requester=linked_student,
+    )
+
+
+def test_a_student_attaches_a_pdf_to_a_reply_through_the_api(
+    api_client, bordeaux, linked_student, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assistance.models import TicketMessage
+
+    settings.MEDIA_ROOT = tmp_path
+    ticket = _students_ticket(bordeaux, linked_student)
+    api_client.force_login(linked_student)
+
+    response = api_client.post(
+        reverse("api:me-ticket-reply", args=[ticket.pk]),
+        {
+            "body": "Here it is.",
+            "attachments": [SimpleUploadedFile("avis.pdf", PDF, "application/pdf")],
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 200, response.json()
+    reply = TicketMessage.objects.filter(ticket=ticket).order_by("pk").last()
+    (attachment,) = reply.attachments.all()
+    assert attachment.file.read() == PDF
+
+
+def test_a_refused_attachment_is_a_400_naming_the_file_and_records_nothing(
+    api_client, bordeaux, linked_student, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assistance.models import TicketMessage
+
+    settings.MEDIA_ROOT = tmp_path
+    ticket = _students_ticket(bordeaux, linked_student)
+    api_client.force_login(linked_student)
+
+    response = api_client.post(
+        reverse("api:me-ticket-reply", args=[ticket.pk]),
+        {"body": "Here it is.", "attachments": [SimpleUploadedFile("virus.exe", b"MZ")]},
+        format="multipart",
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "attachment_refused"
+    assert "virus.exe" in error["message"]
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 1  # the opening message only
