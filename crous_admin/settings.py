@@ -356,8 +356,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # django-axes announces itself at every start; its lockout warnings still show.
-        "axes.apps": {"level": "WARNING"},
+        # django-axes logs every login and its own start at INFO; failures and lockouts are
+        # warnings and still show.
+        "axes": {"level": "WARNING"},
     },
 }
 
