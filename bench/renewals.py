@@ -403,7 +403,6 @@ def report(
         )
 
     ratio = real.requests_per_second / baseline.requests_per_second
-    capacity = drain.rate * 72 * 3600 / 2
     ok = "✔" if queued == 2 * submitted == 2 * args.count else "✘"
     pct = "–" if promise.percent is None else f"{promise.percent:.1f} %"
     return "\n".join(
@@ -453,8 +452,6 @@ def report(
             f"- Simulated clock (time-machine) 72 h + 1 s after the last request: "
             f"**{pct} confirmed within 72 h** ({promise.confirmed_in_time:,} of "
             f"{promise.submitted:,}), {promise.escalated} escalated by the tracking job.",
-            f"- At that rate one worker confirms about {capacity:,.0f} requests (email + SMS) "
-            "within 72 hours, were they all submitted in the same second.",
             "",
             "Reading the figures: a real submission costs a handful of statements more than the",
             "bare view (scope, the file row locked, the window, the eligibility check's years of",
