@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from crous_admin import celery_app
-from residences.roles import Role
+from crous_admin.accounts.roles import Role
 
 # Playwright's fixtures for the tests marked ``browser``, whatever their folder.
 pytest_plugins = ("crous_admin.testing.browser",)

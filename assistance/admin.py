@@ -634,8 +634,7 @@ class TicketAdmin(ScopedModelAdmin):
 
 
 def _perms_anywhere(user: Any) -> set[str]:
-    from residences.roles import permissions_for_roles
-    from residences.selectors import staff_roles_of
+    from crous_admin.accounts.roles import permissions_for_roles, staff_roles_of
 
     if not scope_for(user).is_staff:
         return set()

@@ -606,7 +606,7 @@ def ticket_add_note(
 
 
 def _require_staff_of(user: User, crous_id: int) -> None:
-    from crous_admin.api.permissions import user_has_perms_in_crous
+    from crous_admin.accounts.roles import user_has_perms_in_crous
 
     if not user_has_perms_in_crous(user, ["assistance.change_ticket"], crous_id):
         raise ApplicationError(

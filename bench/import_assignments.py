@@ -157,8 +157,8 @@ def create_crous(code: str, rows: int) -> Any:
 
 def create_staff(crous: Any) -> Any:
     from crous_admin.accounts.models import User
+    from crous_admin.accounts.roles import Role
     from residences.models import StaffMembership
-    from residences.roles import Role
 
     user = User.objects.create_user(STAFF_EMAIL, is_staff=True)
     StaffMembership.objects.create(user=user, crous=crous, role=Role.HOUSING_OFFICER)

@@ -5,8 +5,8 @@ Rows: every ``ScopedModelAdmin`` reads through the models' scoped default manage
 foreign-key dropdowns, list filters, autocomplete and raw-id lookups all show the viewer's
 Crous only, without a filter to remember in each admin.
 
-Verbs: Django model permissions, granted by the staff member's roles (``residences/roles.py``
-through ``crous_admin.accounts.backends.CrousRoleBackend``).
+Verbs: Django model permissions, granted by the staff member's roles
+(``crous_admin/accounts/roles.py``, through ``crous_admin.accounts.backends.CrousRoleBackend``).
 
 Objects outside the scope: their change, delete and history pages answer 404, exactly like an
 id that does not exist, so nothing can be learnt by trying ids.
@@ -82,7 +82,7 @@ class CrousAdminSite(admin.AdminSite):
     index_title = _("Back-office home")
 
     # Admins that third-party apps register and the back-office leaves out: roles are code
-    # (residences/roles.py), not Django groups; the student pages' identity is set in code
+    # (crous_admin/accounts/roles.py), not Django groups; the student pages' identity is set in code
     # (crous_admin/portal/context_processors.py), not in django-dsfr's tables.
     hidden_models = frozenset({"auth.group", "dsfr.dsfrconfig"})
 

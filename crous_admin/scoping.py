@@ -11,9 +11,12 @@ two dimensions:
     the public catalogue (Crous, residences, housing units): staff see and edit their own
     Crous only, everybody else may read the whole catalogue.
 
-``scope_for(user)`` decides both from the user's memberships; the back-office and the
-student pages get it from ``CrousScopeMiddleware``, the API from ``CrousScopedAPIMixin``
-(after DRF has authenticated a token). Querying a scoped model outside any scope raises
+``scope_for(user)`` decides both from the user's staff roles and, for a student, the Crous
+holding their tenant files; both facts belong to domain apps, which hand them over through
+``settings.CROUS_STAFF_ROLES_READER`` and ``settings.CROUS_STUDENT_CROUS_READER`` (dotted
+paths), so this module imports no domain app. The back-office and the student pages get the
+scope from ``CrousScopeMiddleware``, the API from ``CrousScopedAPIMixin`` (after DRF has
+authenticated a token). Querying a scoped model outside any scope raises
 ``ScopeError``: management commands, Celery tasks and fixtures state
 ``scopes_disabled()`` explicitly. See docs/adr/0002-per-crous-scoping.md.
 """
@@ -27,8 +30,7 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpRequest, HttpResponse
 from django_scopes import scope
 
-from residences.roles import Role
-from residences.selectors import staff_roles_of
+from crous_admin.accounts.roles import Role, setting_reader, staff_roles_of
 
 if TYPE_CHECKING:
     from crous_admin.accounts.models import User
@@ -60,7 +62,7 @@ ANONYMOUS = CrousScope(crous=(), catalog_crous=ALL, is_staff=False)
 NATIONAL = CrousScope(crous=ALL, catalog_crous=ALL, is_staff=True)
 
 
-def scope_for(user: User | Any) -> CrousScope:
+def scope_for(user: Any) -> CrousScope:
     """The scope of one viewer, computed once per request (kept on the user object)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
@@ -83,20 +85,8 @@ def scope_for(user: User | Any) -> CrousScope:
 
 
 def _student_crous_ids(user: User) -> tuple[int, ...]:
-    # Imported here: tenants depends on residences, which this module must not pull in at
-    # import time of the settings' middleware list.
-    from django_scopes import scopes_disabled
-
-    from tenants.models import TenantFile
-
-    with scopes_disabled():
-        ids = (
-            TenantFile.objects.filter(linked_user=user)
-            .order_by()  # the default ordering would make DISTINCT keep one row per file
-            .values_list("crous_id", flat=True)
-            .distinct()
-        )
-        return tuple(sorted(ids))
+    read = setting_reader("CROUS_STUDENT_CROUS_READER")
+    return tuple(read(user=user))
 
 
 def crous_scope(user: User | Any) -> Any:

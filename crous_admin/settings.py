@@ -198,9 +198,16 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses every password check while the (address, connection) pair is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    # Grants model permissions from the staff member's Crous roles (residences.roles).
+    # Grants model permissions from the staff member's Crous roles (crous_admin/accounts/roles.py).
     "crous_admin.accounts.backends.CrousRoleBackend",
 ]
+
+# The facts the per-Crous scoping and the roles need, read from the domain apps that own
+# them, so that crous_admin's shared modules import no domain app (ARCHITECTURE.md, ADR 15):
+# a user's (Crous id, role) pairs, and the Crous holding a student's linked tenant files.
+CROUS_STAFF_ROLES_READER = "residences.selectors.staff_memberships_of"
+CROUS_STUDENT_CROUS_READER = "tenants.selectors.crous_ids_of_student"
+
 # Login lockout (django-axes), on the student pages and the back-office alike: after
 # LOGIN_FAILURE_LIMIT wrong passwords for one address from one connection, that pair is locked
 # for LOGIN_COOLOFF_MINUTES. Locking the pair, not the address alone, keeps a stranger from

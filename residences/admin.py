@@ -15,9 +15,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
+from crous_admin.accounts.roles import Role
 from crous_admin.admin import ScopedModelAdmin, autocomplete_source, is_national
 from residences.models import Crous, HousingUnit, Residence, StaffMembership, UnitStatus
-from residences.roles import Role
 
 
 class ResidenceListFilter(admin.SimpleListFilter):

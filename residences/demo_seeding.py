@@ -31,10 +31,10 @@ from django_scopes import scopes_disabled
 from tqdm import tqdm
 
 from crous_admin.academic_year import academic_year_of
+from crous_admin.accounts.roles import Role
 from crous_admin.history import record_author
 from residences import demo_data
 from residences.models import Crous, HousingUnit, Residence, StaffMembership, UnitStatus
-from residences.roles import Role
 from tenants.ine import bea_ine
 from tenants.models import CURRENT_STATUSES, Student, TenantFile, TenantFileStatus
 from tenants.services import tenant_file_create

@@ -19,7 +19,7 @@ from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
-from residences.roles import Role
+from crous_admin.accounts.roles import Role
 
 
 class HolidaySubdivision(models.TextChoices):

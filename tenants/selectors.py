@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_scopes import scopes_disabled
 
 from residences.models import Crous
 from residences.selectors import CROUS_SUMMARY_FIELDS, RESIDENCE_SUMMARY_FIELDS
@@ -17,6 +18,22 @@ from tenants.models import CodeEntryGuard, Student, TenantFile
 
 if TYPE_CHECKING:
     from crous_admin.accounts.models import User
+
+
+def crous_ids_of_student(*, user: User) -> tuple[int, ...]:
+    """The Crous holding a tenant file linked to ``user``'s account: the facts the ground's
+    scoping reads for a student (``settings.CROUS_STUDENT_CROUS_READER``).
+
+    Read outside any scope on purpose: this is what the scope is computed from.
+    """
+    with scopes_disabled():
+        ids = (
+            TenantFile.objects.filter(linked_user=user)
+            .order_by()  # the default ordering would make DISTINCT keep one row per file
+            .values_list("crous_id", flat=True)
+            .distinct()
+        )
+        return tuple(sorted(ids))
 
 
 def students_for_list() -> QuerySet[Student]:

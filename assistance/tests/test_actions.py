@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from assistance import services
 from assistance.models import LostAccessRequest, Ticket, TicketCategory, TicketEvent
+from crous_admin.accounts.roles import Role
 from crous_admin.errors import ApplicationError, ConflictError
 from notifications.models import Message
-from residences.roles import Role
 from residences.tests.factories import HousingUnitFactory, StaffMembershipFactory, UserFactory
 from tenants.code_redemption import CodeRefused, tenant_code_redeem
 from tenants.code_services import tenant_file_assign

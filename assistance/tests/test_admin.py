@@ -12,8 +12,8 @@ from django.utils import timezone
 from assistance import services
 from assistance.models import TicketCategory, TicketEvent, TicketStatus
 from assistance.tests.factories import CannedReplyFactory, TicketFactory
+from crous_admin.accounts.roles import Role
 from notifications.models import Message
-from residences.roles import Role
 from residences.tests.factories import StaffMembershipFactory
 from tenants.tests.factories import TenantFileFactory
 

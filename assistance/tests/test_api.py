@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from assistance import services
 from assistance.models import Ticket, TicketCategory, TicketEvent, TicketStatus
 from assistance.tests.factories import TicketFactory
-from residences.roles import Role
+from crous_admin.accounts.roles import Role
 from residences.tests.factories import ResidenceFactory, StaffMembershipFactory
 from tenants.tests.factories import TenantFileFactory
 

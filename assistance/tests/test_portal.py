@@ -14,8 +14,8 @@ from django.utils import timezone
 from assistance import selectors, services
 from assistance.models import Attachment, Ticket, TicketCategory, TicketStatus
 from assistance.tests.factories import TicketFactory
+from crous_admin.accounts.roles import Role
 from notifications.models import Message
-from residences.roles import Role
 from residences.tests.factories import StaffMembershipFactory
 from tenants.ine import bea_ine
 

@@ -19,9 +19,9 @@ from assistance.models import (
     TicketStatus,
 )
 from assistance.tests.factories import CannedReplyFactory, TicketFactory
+from crous_admin.accounts.roles import Role
 from crous_admin.errors import ApplicationError, ConflictError
 from notifications.models import Message
-from residences.roles import Role
 from residences.tests.factories import StaffMembershipFactory
 from tenants.tests.factories import TenantFileFactory
 

@@ -47,7 +47,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
-    # Roles are code (residences/roles.py): no Django groups or per-user permissions here.
+    # Roles are code (crous_admin/accounts/roles.py): no Django groups or per-user permissions here.
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "preferred_language")}),

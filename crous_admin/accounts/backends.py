@@ -1,9 +1,9 @@
 """Model permissions granted by Crous roles.
 
 A staff member's verbs (view, add, change…) come from the roles they hold
-(``residences.roles.ROLE_PERMISSIONS``); *which rows* they apply to comes from the per-Crous
-scope (``crous_admin.scoping``). Django groups are not used for roles, so a role's rights are
-code, reviewed and tested, and the same on every installation.
+(``crous_admin.accounts.roles.ROLE_PERMISSIONS``); *which rows* they apply to comes from the
+per-Crous scope (``crous_admin.scoping``). Django groups are not used for roles, so a role's
+rights are code, reviewed and tested, and the same on every installation.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 
+from crous_admin.accounts.roles import permissions_for_roles, staff_roles_of
+
 
 class CrousRoleBackend(BaseBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
@@ -19,9 +21,6 @@ class CrousRoleBackend(BaseBackend):
             return set()
         cached = getattr(user_obj, "_crous_role_perm_cache", None)
         if cached is None:
-            from residences.roles import permissions_for_roles
-            from residences.selectors import staff_roles_of
-
             cached = permissions_for_roles(r.role for r in staff_roles_of(user=user_obj))
             user_obj._crous_role_perm_cache = cached
         return cached

@@ -8,7 +8,7 @@ Adding an endpoint:
    selector's queryset with what the serializer shows already joined.
 2. Permissions: ``permissions.CatalogPermissions`` (public reads) or
    ``IsCrousStaff & CrousModelPermissions`` (staff only); verbs come from the roles'
-   model permissions (``residences/roles.py``), ``action_permissions`` maps extra actions.
+   model permissions (``crous_admin/accounts/roles.py``), ``action_permissions`` maps extra actions.
    Creates call ``check_crous_permission(crous_id)``; ``crous_field`` says where an object's
    Crous is, for writes by staff holding roles in several Crous.
 3. Serializers validate; ``perform_create``/``perform_update``/actions call one service and

@@ -14,44 +14,21 @@ Three layers, each answering one question:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import permissions
 
+from crous_admin.accounts.roles import user_has_perms, user_has_perms_in_crous
 from crous_admin.scoping import scope_for
-from residences.roles import permissions_for_roles
-from residences.selectors import staff_roles_of
 
-
-def _role_permissions(user: Any, *, crous_id: int | None = None, anywhere: bool) -> set[str]:
-    roles = staff_roles_of(user=user)  # loaded once per request with the caller's scope
-    return permissions_for_roles(
-        r.role for r in roles if anywhere or r.crous_id is None or r.crous_id == crous_id
-    )
-
-
-def user_has_perms(user: Any, perms: Iterable[str]) -> bool:
-    """``user.has_perms`` asking the Crous roles first.
-
-    Roles are already loaded with the caller's scope; Django's ``ModelBackend`` (direct user
-    and group permissions) costs two queries and is only asked when the roles say no.
-    """
-    perms = set(perms)
-    if not user.is_active:
-        return False
-    if perms <= _role_permissions(user, anywhere=True):
-        return True
-    return user.has_perms(perms)
-
-
-def user_has_perms_in_crous(user: Any, perms: Iterable[str], crous_id: int | None) -> bool:
-    """Whether roles held in ``crous_id`` (or the national role) grant every one of ``perms``."""
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return set(perms) <= _role_permissions(user, crous_id=crous_id, anywhere=False)
+# Re-exported: the API's views check roles in a Crous with these (crous_admin/api/views.py).
+__all__ = [
+    "CatalogPermissions",
+    "CrousModelPermissions",
+    "IsCrousStaff",
+    "user_has_perms",
+    "user_has_perms_in_crous",
+]
 
 
 class CrousModelPermissions(permissions.DjangoModelPermissions):

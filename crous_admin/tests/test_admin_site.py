@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import translation
 
+from crous_admin.accounts.roles import Role
 from crous_admin.admin import CrousAdminSite
-from residences.roles import Role
 from residences.tests.factories import UserFactory
 
 

@@ -42,7 +42,7 @@ def _unit(bordeaux: Any) -> Any:
 
 
 def _membership(bordeaux: Any) -> Any:
-    from residences.roles import Role
+    from crous_admin.accounts.roles import Role
     from residences.tests.factories import StaffMembershipFactory
 
     return StaffMembershipFactory(crous=bordeaux, role=Role.ASSISTANCE_AGENT)

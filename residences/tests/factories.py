@@ -5,8 +5,8 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
+from crous_admin.accounts.roles import Role
 from residences.models import Crous, HousingUnit, Residence, StaffMembership, UnitType
-from residences.roles import Role
 
 
 class UserFactory(DjangoModelFactory):

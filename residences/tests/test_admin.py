@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from crous_admin.accounts.roles import Role
 from residences.models import HousingUnit, Residence, StaffMembership, UnitStatus
-from residences.roles import Role
 from residences.tests.factories import (
     HousingUnitFactory,
     ResidenceFactory,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from crous_admin.accounts.roles import Role
 from residences.models import Residence
-from residences.roles import Role
 from residences.tests.factories import ResidenceFactory, StaffMembershipFactory
 
 LIST = reverse("api:residence-list")

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 
+from crous_admin.accounts.roles import Role
 from residences.demo_seeding import (
     LINKED_STUDENT_EMAIL,
     NATIONAL_ADMIN_EMAIL,
@@ -18,7 +19,6 @@ from residences.demo_seeding import (
     seed_demo,
 )
 from residences.models import Crous, HousingUnit, Residence, StaffMembership, UnitStatus
-from residences.roles import Role
 from tenants.ine import validate_ine
 from tenants.models import CURRENT_STATUSES, Student, TenantFile, TenantFileStatus
 

@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from crous_admin.accounts.roles import Role
 from notifications.models import Message
 from residences.models import UnitStatus
-from residences.roles import Role
 from residences.tests.factories import (
     CrousFactory,
     HousingUnitFactory,

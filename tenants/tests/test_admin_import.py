@@ -7,9 +7,9 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from crous_admin.accounts.roles import Role
 from notifications.models import Message
 from residences.models import HousingUnit, UnitStatus
-from residences.roles import Role
 from residences.tests.factories import (
     CrousFactory,
     HousingUnitFactory,

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from crous_admin.accounts.roles import Role
 from notifications.models import Message
 from residences.models import UnitStatus
-from residences.roles import Role
 from residences.tests.factories import HousingUnitFactory, StaffMembershipFactory, UserFactory
 from tenants.code_redemption import tenant_code_redeem
 from tenants.code_services import tenant_file_assign

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from residences.roles import Role
+from crous_admin.accounts.roles import Role
 from residences.tests.factories import StaffMembershipFactory, UserFactory
 from tenants.ine import bea_ine
 from tenants.models import Student

@@ -10,10 +10,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from crous_admin.accounts.roles import Role
 from crous_admin.errors import ApplicationError, ConflictError
 from notifications.models import Message
 from residences.models import UnitStatus
-from residences.roles import Role
 from residences.tests.factories import HousingUnitFactory, StaffMembershipFactory, UserFactory
 from tenants.code_redemption import CodeRefused, tenant_code_redeem
 from tenants.code_services import (

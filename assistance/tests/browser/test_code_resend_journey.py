@@ -14,7 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
 from assistance.models import Ticket, TicketEvent
-from residences.roles import Role
+from crous_admin.accounts.roles import Role
 from residences.tests.factories import (
     CrousFactory,
     HousingUnitFactory,

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from residences.roles import Role
+from crous_admin.accounts.roles import Role
 from residences.tests.factories import (
     CrousFactory,
     HousingUnitFactory,

@@ -1,15 +1,25 @@
-"""Staff roles and the model permissions each one grants.
+"""Staff roles, the model permissions each one grants, and who holds which role where.
 
 Roles give verbs; the per-Crous scope gives rows. A permission listed here applies only
-inside the Crous where the person holds the role (``crous_admin/scoping.py``). Later issues add
-their models' permissions to these sets.
+inside the Crous where the person holds the role (``crous_admin/scoping.py``). Each app adds
+its models' permissions to these sets: they are names, so this module imports no app.
+
+Who holds which role in which Crous is data of the ``residences`` app (``StaffMembership``):
+the ground reads it through ``settings.CROUS_STAFF_ROLES_READER``, a dotted path to a
+function ``(*, user) -> Iterable[(crous_id | None, role)]``, so that it never imports a
+domain app (docs/adr/0015-crous-roles-and-scoping-in-the-ground.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any, NamedTuple
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -115,3 +125,65 @@ def permissions_for_roles(roles: Iterable[str]) -> set[str]:
     for role in roles:
         granted |= ROLE_PERMISSIONS.get(role, frozenset())
     return granted
+
+
+class StaffRole(NamedTuple):
+    crous_id: int | None  # None: a national role
+    role: str
+
+
+def staff_roles_of(*, user: Any) -> list[StaffRole]:
+    """The (Crous, role) pairs a user holds, read once per request and kept on the user.
+
+    Read outside any scope on purpose: this is what the scope is computed from.
+    """
+    cached: list[StaffRole] | None = getattr(user, "_staff_roles_cache", None)
+    if cached is None:
+        read = setting_reader("CROUS_STAFF_ROLES_READER")
+        cached = [StaffRole(crous_id, role) for crous_id, role in read(user=user)]
+        user._staff_roles_cache = cached
+    return cached
+
+
+def _role_permissions(user: Any, *, crous_id: int | None = None, anywhere: bool) -> set[str]:
+    roles = staff_roles_of(user=user)  # loaded once per request
+    return permissions_for_roles(
+        r.role for r in roles if anywhere or r.crous_id is None or r.crous_id == crous_id
+    )
+
+
+def user_has_perms(user: Any, perms: Iterable[str]) -> bool:
+    """``user.has_perms`` asking the Crous roles first.
+
+    Roles are already loaded with the caller's scope; Django's ``ModelBackend`` (direct user
+    and group permissions) costs two queries and is only asked when the roles say no.
+    """
+    perms = set(perms)
+    if not user.is_active:
+        return False
+    if perms <= _role_permissions(user, anywhere=True):
+        return True
+    return user.has_perms(perms)
+
+
+def user_has_perms_in_crous(user: Any, perms: Iterable[str], crous_id: int | None) -> bool:
+    """Whether roles held in ``crous_id`` (or the national role) grant every one of ``perms``."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return set(perms) <= _role_permissions(user, crous_id=crous_id, anywhere=False)
+
+
+def setting_reader(name: str) -> Callable[..., Any]:
+    """The function a setting names by dotted path: how the domain apps hand the ground the
+    facts it needs (a user's roles, a student's Crous) without being imported by it."""
+    path = getattr(settings, name, None)
+    if not path:
+        raise ImproperlyConfigured(f"settings.{name} must name a function (a dotted path).")
+    return _import(path)
+
+
+@cache
+def _import(path: str) -> Callable[..., Any]:
+    return import_string(path)
