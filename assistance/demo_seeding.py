@@ -1,8 +1,8 @@
 """Assistance in the demo: canned replies and a small queue in a few Crous, some overdue,
 some waiting on the student, a lost-access request matching a real tenant file, a duplicate.
 
-Called once by ``residences.demo_seeding.seed_demo``; idempotent (every ticket has an
-idempotency key ``demo-assistance:…``) and fast (a few dozen rows).
+Called once by the project's demo (``crous_admin/demo/seeding.py``); idempotent (every ticket
+has an idempotency key ``demo-assistance:…``) and fast (a few dozen rows).
 """
 
 from __future__ import annotations

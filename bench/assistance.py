@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import load, report, server
     from bench.__main__ import count_queries, headers_for, machine_facts
-    from residences.demo_seeding import seed_demo
+    from crous_admin.demo.seeding import seed_demo
     from residences.models import Crous, Residence
 
     print(f"Benchmark database: {database.describe(url)}")

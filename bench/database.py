@@ -62,7 +62,7 @@ def prepare(*, scale: float, seed: int, verbosity: int = 1) -> dict[str, int]:
     from django.db import connection
     from django_scopes import scopes_disabled
 
-    from residences.demo_seeding import planned_totals, seed_demo
+    from crous_admin.demo.seeding import planned_totals, seed_demo
     from residences.models import HousingUnit, Residence
     from tenants.models import TenantFile
 

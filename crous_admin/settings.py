@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "assistance",
     "renewals",
     "notifications",
+    # The project layer: seeds every app above (manage.py seed_demo).
+    "crous_admin.demo",
 ]
 
 MIDDLEWARE = [

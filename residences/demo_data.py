@@ -1,9 +1,9 @@
-"""Static facts the demo and benchmark data are built from: the academic Crous, their cities,
-residence names, streets, first and last names.
+"""Static facts the demo and benchmark data are built from: the academic Crous and their
+cities (residence names, streets and units: ``demo_catalogue.py``; students' names and
+mobile numbers: ``tenants/demo_data.py``).
 
 Everything here is plausible, not official: contact addresses are on ``.example`` domains,
-bed counts are rounded orders of magnitude (they only weigh how the data is spread), and no
-name belongs to a real student.
+bed counts are rounded orders of magnitude (they only weigh how the data is spread).
 """
 
 from __future__ import annotations
@@ -11,17 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from residences.models import HolidaySubdivision
-
-# Mobile numbers: (country calling code, national prefixes). Every national number has nine
-# digits; the prefixes are ranges ``phonenumbers`` classifies as mobile.
-MAINLAND_MOBILES = (
-    "33",
-    ("60", "61", "62", "64", "65", "66", "67", "68", "73", "74", "75", "76", "77", "78"),
-)
-REUNION_MOBILES = ("262", ("692", "69300", "69301", "69302", "69303", "69310", "69320"))
-MARTINIQUE_MOBILES = ("596", ("696",))
-GUADELOUPE_MOBILES = ("590", ("690",))
-GUYANE_MOBILES = ("594", ("6940", "6941", "6942"))
 
 
 @dataclass(frozen=True)
@@ -35,7 +24,6 @@ class CrousSpec:
     cities: tuple[tuple[str, str], ...]
     time_zone: str = "Europe/Paris"
     holiday_subdivision: str = HolidaySubdivision.MAINLAND
-    mobiles: tuple[str, tuple[str, ...]] = MAINLAND_MOBILES
 
     @property
     def contact_email(self) -> str:
@@ -345,7 +333,6 @@ CROUS: tuple[CrousSpec, ...] = (
         (("Saint-Denis", "97400"), ("Saint-Pierre", "97410"), ("Le Tampon", "97430")),
         time_zone="Indian/Reunion",
         holiday_subdivision=HolidaySubdivision.REUNION,
-        mobiles=REUNION_MOBILES,
     ),
     CrousSpec(
         "martinique",
@@ -355,7 +342,6 @@ CROUS: tuple[CrousSpec, ...] = (
         (("Schœlcher", "97233"), ("Fort-de-France", "97200")),
         time_zone="America/Martinique",
         holiday_subdivision=HolidaySubdivision.MARTINIQUE,
-        mobiles=MARTINIQUE_MOBILES,
     ),
     CrousSpec(
         "guadeloupe",
@@ -365,7 +351,6 @@ CROUS: tuple[CrousSpec, ...] = (
         (("Pointe-à-Pitre", "97110"), ("Les Abymes", "97139"), ("Saint-Claude", "97120")),
         time_zone="America/Guadeloupe",
         holiday_subdivision=HolidaySubdivision.GUADELOUPE,
-        mobiles=GUADELOUPE_MOBILES,
     ),
     CrousSpec(
         "guyane",
@@ -375,185 +360,5 @@ CROUS: tuple[CrousSpec, ...] = (
         (("Cayenne", "97300"), ("Kourou", "97310")),
         time_zone="America/Cayenne",
         holiday_subdivision=HolidaySubdivision.GUYANE,
-        mobiles=GUYANE_MOBILES,
     ),
 )
-
-# Names given in each Crous; "{city}" is filled with the residence's city. A Crous with more
-# residences than names numbers the repeats ("Résidence Jean Zay II").
-RESIDENCE_NAMES: tuple[str, ...] = (
-    "Résidence Le Village",
-    "Cité U {city}",
-    "Résidence Jean Zay",
-    "Résidence Simone Veil",
-    "Résidence Marie Curie",
-    "Résidence Les Tilleuls",
-    "Résidence Olympe de Gouges",
-    "Résidence Louise Michel",
-    "Résidence Camille Claudel",
-    "Résidence Condorcet",
-    "Résidence Pasteur",
-    "Résidence Victor Hugo",
-    "Résidence Jules Verne",
-    "Résidence Albert Camus",
-    "Résidence George Sand",
-    "Résidence Boris Vian",
-    "Résidence Les Érables",
-    "Résidence Les Platanes",
-    "Résidence Le Campus",
-    "Résidence Les Jardins de l'Université",
-    "Résidence Gaston Berger",
-    "Résidence Alan Turing",
-    "Résidence Émilie du Châtelet",
-    "Résidence Joséphine Baker",
-    "Résidence Aimé Césaire",
-    "Résidence Frantz Fanon",
-    "Résidence Les Lauriers",
-    "Résidence La Garenne",
-    "Résidence Bois-Joli",
-    "Résidence Le Parc",
-    "Résidence Montesquieu",
-    "Résidence Germaine Tillion",
-    "Résidence Paul Éluard",
-    "Résidence Les Hespérides",
-    "Résidence Sophie Germain",
-    "Résidence Lucie Aubrac",
-    "Résidence Rosalind Franklin",
-    "Résidence Marcel Pagnol",
-    "Résidence Le Moulin",
-    "Résidence Les Cèdres",
-)
-
-STREETS: tuple[str, ...] = (
-    "avenue de l'Université",
-    "rue Pasteur",
-    "allée des Sciences",
-    "cours de la Libération",
-    "boulevard Victor Hugo",
-    "rue des Étudiants",
-    "avenue du Campus",
-    "rue Jean Jaurès",
-    "chemin des Lauriers",
-    "rue de la Faculté",
-    "avenue Gaston Berger",
-    "rue du Docteur Roux",
-)
-
-FIRST_NAMES: tuple[str, ...] = (
-    "Léa",
-    "Emma",
-    "Chloé",
-    "Manon",
-    "Camille",
-    "Inès",
-    "Jade",
-    "Louise",
-    "Sarah",
-    "Zoé",
-    "Lucas",
-    "Hugo",
-    "Louis",
-    "Nathan",
-    "Enzo",
-    "Mathis",
-    "Théo",
-    "Gabriel",
-    "Raphaël",
-    "Yanis",
-    "Clara",
-    "Maëlys",
-    "Océane",
-    "Thomas",
-    "Maxime",
-    "Antoine",
-    "Noémie",
-    "Julie",
-    "Kylian",
-    "Lina",
-)
-LAST_NAMES: tuple[str, ...] = (
-    "Martin",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-    "Simon",
-    "Laurent",
-    "Lefebvre",
-    "Michel",
-    "Garcia",
-    "David",
-    "Bertrand",
-    "Roux",
-    "Vincent",
-    "Fournier",
-    "Morel",
-    "Girard",
-    "André",
-    "Lefèvre",
-    "Mercier",
-    "Dupont",
-    "Lambert",
-    "Bonnet",
-    "François",
-    "Martinez",
-    "Payet",
-    "Hoarau",
-    "Grondin",
-    "Joseph",
-    "Rosine",
-)
-# Students whose housing request came pre-filled by Campus France.
-INTERNATIONAL_FIRST_NAMES: tuple[str, ...] = (
-    "Amadou",
-    "Fatou",
-    "Aïcha",
-    "Mohamed",
-    "Yasmine",
-    "Wei",
-    "Mei",
-    "Ananya",
-    "Rahul",
-    "Thanh",
-    "Lucía",
-    "Mateo",
-    "Oumar",
-    "Awa",
-    "Youssef",
-)
-INTERNATIONAL_LAST_NAMES: tuple[str, ...] = (
-    "Diallo",
-    "Ndiaye",
-    "Traoré",
-    "Benali",
-    "El Amrani",
-    "Zhang",
-    "Wang",
-    "Sharma",
-    "Nguyen",
-    "González",
-    "Silva",
-    "Koné",
-    "Haddad",
-    "Mensah",
-)
-
-# Unit profiles: (surface m² min, max, monthly rent € min, max).
-UNIT_PROFILES: dict[str, tuple[float, float, int, int]] = {
-    "room": (9.0, 14.0, 200, 350),
-    "t1": (15.0, 20.0, 350, 500),
-    "t1bis": (20.0, 26.0, 420, 560),
-    "t2": (32.0, 45.0, 520, 700),
-    "t2_shared": (11.0, 14.0, 300, 400),
-}
-# Unit mix by kind of residence: a traditional one is mostly 9–14 m² rooms, a recent one
-# mostly studios.
-UNIT_MIX: dict[str, dict[str, float]] = {
-    "traditional": {"room": 0.85, "t1": 0.10, "t2_shared": 0.05},
-    "studios": {"t1": 0.65, "t1bis": 0.20, "t2": 0.08, "t2_shared": 0.07},
-}

@@ -5,7 +5,7 @@ from django.utils import timezone
 from assistance.demo_seeding import seed_assistance_demo
 from assistance.models import CannedReply, Ticket
 from assistance.selectors import overdue_q
-from residences.demo_seeding import seed_demo
+from crous_admin.demo.seeding import seed_demo
 
 
 def test_the_demo_has_a_queue_with_overdue_and_waiting_tickets_and_seeds_once(db):

@@ -6,7 +6,7 @@ from datetime import date
 
 import time_machine
 
-from residences.demo_seeding import seed_demo
+from crous_admin.demo.seeding import seed_demo
 from tenants.models import TenantFile
 from tenants.space_models import DocumentKind, EntryKind, OccupancyAgreement
 

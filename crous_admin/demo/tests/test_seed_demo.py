@@ -10,15 +10,10 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q
 
 from crous_admin.accounts.roles import Role
-from residences.demo_seeding import (
-    LINKED_STUDENT_EMAIL,
-    NATIONAL_ADMIN_EMAIL,
-    NEW_STUDENT_EMAIL,
-    SUPERUSER_EMAIL,
-    planned_totals,
-    seed_demo,
-)
+from crous_admin.demo.seeding import planned_totals, seed_demo
+from residences.demo_seeding import NATIONAL_ADMIN_EMAIL, SUPERUSER_EMAIL
 from residences.models import Crous, HousingUnit, Residence, StaffMembership, UnitStatus
+from tenants.demo_seeding import LINKED_STUDENT_EMAIL, NEW_STUDENT_EMAIL
 from tenants.ine import validate_ine
 from tenants.models import CURRENT_STATUSES, Student, TenantFile, TenantFileStatus
 
@@ -240,7 +235,6 @@ def test_every_message_the_demo_queues_has_a_deliverable_recipient(db):
 
     from notifications.delivery import e164
     from notifications.models import Channel, Message
-    from residences.demo_seeding import seed_demo
 
     seed_demo(scale=0.002)
 

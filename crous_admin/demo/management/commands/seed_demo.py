@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from residences.demo_seeding import (
+from crous_admin.demo.seeding import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_SCALE,
