@@ -32,11 +32,12 @@ run: seed
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## make lint: ruff and the import layers (ARCHITECTURE.md).
+## make lint: ruff, the import layers (ARCHITECTURE.md) and the type checker.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -58,4 +59,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

@@ -328,6 +328,7 @@ def dashboard_for(*, crous: Crous, days: int = 30, now: datetime | None = None) 
     delays = [
         business_days.business_days_between(opened, answered, crous=crous)
         for opened, answered in responded
+        if answered is not None  # filtered above; the column is nullable
     ]
     return Dashboard(
         crous=crous,

@@ -691,7 +691,7 @@ def tickets_bulk(
     return BulkResult(done=done, refused=refused)
 
 
-class _KeepUnknown(dict):  # type: ignore[type-arg]
+class _KeepUnknown(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -1020,7 +1020,8 @@ def ticket_escalate(*, ticket_id: int, now: datetime | None = None) -> bool:
         if not claimed:
             return False
         ticket = Ticket.objects.select_related("crous", "assigned_to").get(pk=ticket_id)
-        _event(ticket, None, TicketEvent.Kind.ESCALATED, due_at=ticket.due_at.isoformat())
+        due_at = ticket.due_at.isoformat() if ticket.due_at else None  # due (filtered above)
+        _event(ticket, None, TicketEvent.Kind.ESCALATED, due_at=due_at)
         message_queue(
             crous=ticket.crous,
             recipient=ticket.crous.contact_email,

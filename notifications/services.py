@@ -319,13 +319,17 @@ def _enqueue(message_ids: Sequence[int], *, countdown: float | None = None) -> i
     for batch in _chunks(message_ids, size):
         try:
             if len(batch) == 1:
+                # countdown=None is Celery's default (no delay); celery-types asks for a float.
                 deliver_message.apply_async(
-                    (batch[0],), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                    (batch[0],),
+                    countdown=countdown,  # type: ignore[arg-type]
+                    retry=True,
+                    retry_policy=PUBLISH_RETRY_POLICY,
                 )
             else:
                 deliver_messages.apply_async(
                     (list(batch),),
-                    countdown=countdown,
+                    countdown=countdown,  # type: ignore[arg-type]
                     retry=True,
                     retry_policy=PUBLISH_RETRY_POLICY,
                 )

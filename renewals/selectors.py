@@ -14,6 +14,7 @@ from notifications.models import MessageStatus
 from renewals.models import RenewalRequest, RenewalWindow, RequestStatus
 
 if TYPE_CHECKING:
+    from crous_admin.accounts.models import User
     from tenants.models import TenantFile
 
 
@@ -63,7 +64,7 @@ def requests_for_list() -> QuerySet[RenewalRequest]:
     )
 
 
-def requests_of_student(*, user: object) -> QuerySet[RenewalRequest]:
+def requests_of_student(*, user: User) -> QuerySet[RenewalRequest]:
     """The requests of files linked to ``user``'s account (by account, not only by scope)."""
     return requests_for_list().filter(tenant_file__linked_user=user)
 

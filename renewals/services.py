@@ -67,8 +67,11 @@ def _language() -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-def _local(moment: datetime, crous: Crous) -> str:
+def _local(moment: datetime | None, crous: Crous) -> str:
     from zoneinfo import ZoneInfo
+
+    if moment is None:  # not submitted yet: nothing to show
+        return ""
 
     local = timezone.localtime(moment, ZoneInfo(str(crous.time_zone)))
     return formats.date_format(local, "DATETIME_FORMAT")
@@ -257,7 +260,7 @@ def _queue_confirmations(
         "site_url": settings.SITE_URL,
     }
     key = f"renewal-request:{renewal.pk}:confirmation"
-    common = {
+    common: dict[str, Any] = {
         "crous": crous,
         "template_key": "renewal_confirmation",
         "language": _language(),
@@ -456,7 +459,12 @@ def confirmation_problems(renewal: RenewalRequest, *, now: datetime) -> list[str
             continue
         if message.status == MessageStatus.FAILED:
             problems.append(f"{label}: failed ({message.last_error[:200]})")
-        elif message.status == MessageStatus.SENT and deadline and message.sent_at > deadline:
+        elif (
+            message.status == MessageStatus.SENT
+            and deadline
+            and message.sent_at is not None
+            and message.sent_at > deadline
+        ):
             problems.append(f"{label}: sent late, at {message.sent_at.isoformat()}")
         elif message.status != MessageStatus.SENT and deadline and deadline < now:
             problems.append(f"{label}: still {message.status} past the deadline")
@@ -636,7 +644,7 @@ def _reminder_specs(
         "site_url": settings.SITE_URL,
     }
     key = f"renewal-reminder:{window.pk}:{tenant_file.pk}:{kind}"
-    common = {
+    common: dict[str, Any] = {
         "crous": window.crous,
         "template_key": "renewal_reminder",
         "language": settings.LANGUAGE_CODE,

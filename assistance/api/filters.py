@@ -19,6 +19,7 @@ from rest_framework.request import Request
 
 from assistance.models import TicketCategory, TicketStatus
 from assistance.selectors import QueueFilters, tickets_filter
+from crous_admin.api.views import request_user
 from crous_admin.errors import ApplicationError
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -95,5 +96,8 @@ def queue_filters(params: Any) -> QueueFilters:
 class QueueFilterBackend(filters.BaseFilterBackend):
     def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
         return tickets_filter(
-            queryset, viewer=request.user, filters=queue_filters(request.query_params), now=None
+            queryset,
+            viewer=request_user(request),
+            filters=queue_filters(request.query_params),
+            now=None,
         )

@@ -86,7 +86,8 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_overdue(self, ticket: Ticket) -> bool:
-        now = self.context.setdefault("now", timezone.now())
+        # One "now" for every row of a list; the context is a dict (typed as a Mapping).
+        now = self.context.setdefault("now", timezone.now())  # type: ignore[attr-defined]
         return ticket.status in AWAITING_STAFF and ticket.due_at is not None and ticket.due_at < now
 
 
@@ -98,7 +99,8 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
     def get_messages(self, ticket: Ticket) -> list[dict[str, Any]]:
-        return MessageSerializer(self.context["thread"], many=True).data
+        # many=True builds a ListSerializer, whose data is a list; the stubs type the class.
+        return MessageSerializer(self.context["thread"], many=True).data  # type: ignore[return-value]
 
 
 class EstimateSerializer(serializers.Serializer):
@@ -127,7 +129,10 @@ class StudentTicketDetailSerializer(StudentTicketSerializer):
         read_only_fields = fields
 
     def get_messages(self, ticket: Ticket) -> list[dict[str, Any]]:
-        return StudentMessageSerializer(self.context["thread"], many=True).data
+        # many=True builds a ListSerializer, whose data is a list; the stubs type the class.
+        return StudentMessageSerializer(  # type: ignore[return-value]
+            self.context["thread"], many=True
+        ).data
 
     def get_expected_answer(self, ticket: Ticket) -> dict[str, Any] | None:
         estimate = self.context.get("estimate")

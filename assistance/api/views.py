@@ -44,7 +44,7 @@ from assistance.models import AWAITING_STAFF, Ticket
 from crous_admin.accounts.models import User
 from crous_admin.api.permissions import CrousModelPermissions, IsCrousStaff
 from crous_admin.api.schema import LIST_ERRORS, READ_ERRORS, error_responses
-from crous_admin.api.views import CrousScopedReadOnlyViewSet
+from crous_admin.api.views import CrousScopedReadOnlyViewSet, request_user
 from crous_admin.errors import ApplicationError
 from residences.models import Crous, HousingUnit
 from tenants.models import TenantFile
@@ -100,7 +100,8 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         # Rows as values, rendered by ``queue_rows_render`` (what TicketSerializer gives).
         queryset = self.filter_queryset(selectors.tickets_for_queue_rows())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(queue_rows_render(list(page)))
+        # Rows of ``values()``: dicts, which the stubs type as the model's instances.
+        return self.get_paginated_response(queue_rows_render(list(page or [])))  # type: ignore[arg-type]
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return _detail(self.get_object(), request)
@@ -114,7 +115,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str | None = None) -> Response:
         """Assigns the ticket to the caller (409 when someone else has it)."""
-        ticket = services.ticket_claim(by=request.user, ticket=self.get_object())
+        ticket = services.ticket_claim(by=request_user(request), ticket=self.get_object())
         return _detail(ticket, request)
 
     @extend_schema(
@@ -130,7 +131,9 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         to = User.objects.filter(email__iexact=email).first() if email else None
         if email and to is None:
             raise ApplicationError(_("No account uses this address."), field="assignee")
-        return _detail(services.ticket_assign(by=request.user, ticket=ticket, to=to), request)
+        return _detail(
+            services.ticket_assign(by=request_user(request), ticket=ticket, to=to), request
+        )
 
     @extend_schema(
         request=StatusSerializer, responses={200: TicketDetailSerializer, **ACTION_ERRORS}
@@ -142,7 +145,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params = StatusSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         ticket = services.ticket_set_status(
-            by=request.user, ticket=ticket, status=params.validated_data["status"]
+            by=request_user(request), ticket=ticket, status=params.validated_data["status"]
         )
         return _detail(ticket, request)
 
@@ -156,7 +159,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params = StaffReplySerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.ticket_staff_reply(
-            by=request.user,
+            by=request_user(request),
             ticket=ticket,
             body=params.validated_data["body"],
             status_after=params.validated_data["status_after"],
@@ -172,7 +175,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params = BodySerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.ticket_add_note(
-            by=request.user,
+            by=request_user(request),
             ticket=ticket,
             body=params.validated_data["body"],
             uploads=request.FILES.getlist("attachments"),
@@ -183,7 +186,9 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"], url_path="verify-identity")
     def verify_identity(self, request: Request, pk: str | None = None) -> Response:
         """Which of name, INE and residence given match a tenant file of the Crous."""
-        matches = services.ticket_verify_identity(by=request.user, ticket=self.get_object())
+        matches = services.ticket_verify_identity(
+            by=request_user(request), ticket=self.get_object()
+        )
         return Response({"matches": [m.as_detail() for m in matches]})
 
     @extend_schema(
@@ -196,7 +201,9 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params = TenantFileRefSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.ticket_resend_code(
-            by=request.user, ticket=ticket, tenant_file=self._file(ticket, params.validated_data)
+            by=request_user(request),
+            ticket=ticket,
+            tenant_file=self._file(ticket, params.validated_data),
         )
         return _detail(ticket, request)
 
@@ -211,7 +218,9 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params = TenantFileRefSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.ticket_relink_account(
-            by=request.user, ticket=ticket, tenant_file=self._file(ticket, params.validated_data)
+            by=request_user(request),
+            ticket=ticket,
+            tenant_file=self._file(ticket, params.validated_data),
         )
         return _detail(ticket, request)
 
@@ -226,12 +235,12 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         with scopes_disabled():
-            unit = get_object_or_404(
+            unit: HousingUnit = get_object_or_404(
                 HousingUnit.objects.select_related("residence"), pk=data["unit"]
             )
         self.check_crous_permission(unit.residence.crous_id)
         services.ticket_start_transfer(
-            by=request.user,
+            by=request_user(request),
             ticket=ticket,
             tenant_file=self._file(ticket, data),
             unit=unit,
@@ -248,8 +257,10 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params = MoveSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         with scopes_disabled():
-            crous = get_object_or_404(Crous.objects.all(), pk=params.validated_data["crous"])
-            ticket = services.ticket_move_to_crous(by=request.user, ticket=ticket, crous=crous)
+            crous: Crous = get_object_or_404(Crous.objects.all(), pk=params.validated_data["crous"])
+            ticket = services.ticket_move_to_crous(
+                by=request_user(request), ticket=ticket, crous=crous
+            )
             ticket = selectors.tickets_for_queue().get(pk=ticket.pk)
         return Response(TicketSerializer(ticket, context={"request": request}).data)
 
@@ -283,7 +294,7 @@ class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
             return Ticket.objects.none()
-        return selectors.tickets_of_student(user=self.request.user)
+        return selectors.tickets_of_student(user=request_user(self.request))
 
     def get_serializer_class(self) -> Any:
         if self.action == "create":
@@ -293,7 +304,9 @@ class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         return super().get_serializer_class()
 
     def get_object(self) -> Ticket:
-        ticket = selectors.ticket_of_student(user=self.request.user, pk=int(self.kwargs["pk"]))
+        ticket = selectors.ticket_of_student(
+            user=request_user(self.request), pk=int(self.kwargs["pk"])
+        )
         if ticket is None:
             raise Http404
         return ticket
@@ -321,18 +334,18 @@ class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         with scopes_disabled():
-            crous = get_object_or_404(Crous.objects.filter(is_active=True), pk=data["crous"])
-        services.student_ticket_quota_check(user=request.user)
+            crous: Crous = get_object_or_404(Crous.objects.filter(is_active=True), pk=data["crous"])
+        services.student_ticket_quota_check(user=request_user(request))
         ticket = services.ticket_open(
             crous=crous,
             category=data["category"],
             subject=data["subject"],
             body=data["body"],
-            requester=request.user,
+            requester=request_user(request),
             uploads=request.FILES.getlist("attachments"),
         )
         with scopes_disabled():
-            ticket = selectors.tickets_of_student(user=request.user).get(pk=ticket.pk)
+            ticket = selectors.tickets_of_student(user=request_user(request)).get(pk=ticket.pk)
             return self._detail(ticket, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -347,10 +360,10 @@ class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         params.is_valid(raise_exception=True)
         services.ticket_student_reply(
             ticket=ticket,
-            user=request.user,
+            user=request_user(request),
             body=params.validated_data["body"],
             uploads=request.FILES.getlist("attachments"),
         )
         with scopes_disabled():
-            ticket = selectors.tickets_of_student(user=request.user).get(pk=ticket.pk)
+            ticket = selectors.tickets_of_student(user=request_user(request)).get(pk=ticket.pk)
             return self._detail(ticket)

@@ -24,7 +24,9 @@ from crous_admin.errors import ApplicationError
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(
+    # DRF's serializer metaclass takes declared fields off the class, so this one does not
+    # hide ``Serializer.fields``; the stubs cannot know that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
     details = serializers.DictField(required=False)
@@ -75,9 +77,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
-    response = drf_exception_handler(exc, context)
-    if response is None:
+    handled = drf_exception_handler(exc, context)
+    if handled is None:
         return None
+    response = handled
     if isinstance(exc, exceptions.ValidationError):
         response.data = _body(
             "invalid",
@@ -88,7 +91,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = exc.detail
         code = detail.code if hasattr(detail, "code") else exc.default_code
         details = (
-            {"retry_after_seconds": exc.wait} if isinstance(exc, exceptions.Throttled) else None
+            # ``wait`` is set by Throttled's constructor; the stubs do not declare it.
+            {"retry_after_seconds": getattr(exc, "wait", None)}
+            if isinstance(exc, exceptions.Throttled)
+            else None
         )
         response.data = _body(str(code), str(detail), details=details)
     if response.status_code == status.HTTP_404_NOT_FOUND:

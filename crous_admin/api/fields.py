@@ -31,9 +31,9 @@ def _plain_renderer(serializer: serializers.Serializer) -> Renderer | None:
             nested = _plain_renderer(field)
             if nested is None:
                 return None
-            parts.append((name, attrgetter(field.source), nested))
+            parts.append((name, attrgetter(field.source or name), nested))
         elif isinstance(field, _PLAIN_FIELDS) and field.source != "*":
-            parts.append((name, attrgetter(field.source), field.to_representation))
+            parts.append((name, attrgetter(field.source or name), field.to_representation))
         else:
             return None
 

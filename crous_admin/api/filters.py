@@ -26,7 +26,7 @@ class DjangoFilterBackend(filters.DjangoFilterBackend):
     the form), which is how all of ours are written.
     """
 
-    def filter_queryset(self, request, queryset, view):  # type: ignore[no-untyped-def]
+    def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
             return queryset

@@ -6,13 +6,28 @@ from contextlib import ExitStack
 from operator import attrgetter
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crous_admin.accounts.models import User
 from crous_admin.api.permissions import CrousModelPermissions, user_has_perms_in_crous
 from crous_admin.scoping import crous_scope
+
+
+def request_user(request: Request) -> User:
+    """The caller of a view whose permissions admit only signed-in people.
+
+    DRF types ``request.user`` as possibly anonymous; the permission classes have refused
+    anonymous callers (401) before any handler runs, so this only states it to the type
+    checker, and refuses the same way should a view ever be misconfigured.
+    """
+    user = request.user
+    if isinstance(user, AnonymousUser):
+        raise exceptions.NotAuthenticated()
+    return user
 
 
 class CrousScopedAPIMixin:
@@ -32,8 +47,9 @@ class CrousScopedAPIMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # A method the view does not handle is a 405 for everybody, before permissions
         # (which would otherwise answer 403 to a DELETE the role does not grant).
-        if getattr(self, request.method.lower(), None) is None:
-            raise exceptions.MethodNotAllowed(request.method)
+        method = request.method or ""
+        if getattr(self, method.lower(), None) is None:
+            raise exceptions.MethodNotAllowed(method)
         stack = ExitStack()
         stack.enter_context(crous_scope(request.user))
         self._crous_scope_stack = stack
@@ -49,14 +65,14 @@ class CrousScopedAPIMixin:
                 self._crous_scope_stack.close()
                 self._crous_scope_stack = None
 
-    def get_authenticate_header(self, request: Request) -> str | None:
+    def get_authenticate_header(self, request: Request) -> str:
         # Session authentication comes first but has no challenge, which would turn every
         # "not logged in" into a 403; answer 401 with the token challenge instead.
         for authenticator in self.get_authenticators():  # type: ignore[attr-defined]
             header = authenticator.authenticate_header(request)
             if header:
                 return header
-        return None
+        return ""  # no challenge: DRF then answers 403
 
     def crous_id_of(self, obj: Any) -> int | None:
         return attrgetter(self.crous_field)(obj)

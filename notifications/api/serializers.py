@@ -48,7 +48,9 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageDetailSerializer(MessageSerializer):
-    context = serializers.SerializerMethodField(
+    # DRF's serializer metaclass takes declared fields off the class, so this one does not
+    # hide ``Field.context``; the stubs cannot know that.
+    context = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text="What the templates received; secret values are masked."
     )
     delivery_attempts = DeliveryAttemptSerializer(many=True, read_only=True)

@@ -12,6 +12,7 @@ from renewals.models import RenewalRequest, RenewalWindow
 from residences.api.serializers import CrousSummarySerializer
 from residences.models import Crous
 from tenants.api.serializers import HousingUnitSummarySerializer, StudentSummarySerializer
+from tenants.models import TenantFile
 
 
 class RenewalWindowSerializer(serializers.ModelSerializer):
@@ -65,8 +66,12 @@ class ChannelDeliverySerializer(serializers.Serializer):
 
 
 class RenewalRequestSerializer(serializers.ModelSerializer):
-    window = serializers.PrimaryKeyRelatedField(read_only=True)
-    tenant_file = serializers.PrimaryKeyRelatedField(read_only=True)
+    window: serializers.PrimaryKeyRelatedField[RenewalWindow] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    tenant_file: serializers.PrimaryKeyRelatedField[TenantFile] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
     eligibility = RuleResultSerializer(many=True, read_only=True)
     email_confirmation = serializers.SerializerMethodField()
     sms_confirmation = serializers.SerializerMethodField()

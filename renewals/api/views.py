@@ -34,6 +34,7 @@ from crous_admin.api.views import (
     CrousScopedAPIMixin,
     CrousScopedCreateUpdateViewSet,
     CrousScopedReadOnlyViewSet,
+    request_user,
 )
 from crous_admin.errors import ConflictError
 from renewals import selectors, services
@@ -100,12 +101,12 @@ class RenewalWindowViewSet(CrousScopedCreateUpdateViewSet):
         crous = data.pop("crous")
         self.check_crous_permission(crous.pk)
         serializer.instance = services.renewal_window_create(
-            by=self.request.user, crous=crous, **data
+            by=request_user(self.request), crous=crous, **data
         )
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.renewal_window_update(
-            by=self.request.user, window=serializer.instance, **serializer.validated_data
+            by=request_user(self.request), window=serializer.instance, **serializer.validated_data
         )
 
 
@@ -142,7 +143,7 @@ class RenewalRequestViewSet(CrousScopedReadOnlyViewSet):
         params.is_valid(raise_exception=True)
         services.renewal_request_decide(
             renewal_request=renewal,
-            by=request.user,
+            by=request_user(request),
             approve=params.validated_data["decision"] == "approve",
             reason=params.validated_data.get("reason", ""),
         )
@@ -166,7 +167,7 @@ class RenewalRequestViewSet(CrousScopedReadOnlyViewSet):
         ]
         result = services.renewal_requests_decide_bulk(
             renewal_requests=allowed,
-            by=request.user,
+            by=request_user(request),
             approve=data["decision"] == "approve",
             reason=data.get("reason", ""),
         )
@@ -220,20 +221,22 @@ class MyRenewalRequestViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSe
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return RenewalRequest.objects.none()
-        return selectors.requests_of_student(user=self.request.user).order_by("-id")
+        return selectors.requests_of_student(user=request_user(self.request)).order_by("-id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = RenewalRequestCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         tenant_file = (
-            tenant_files_of_student(user=request.user).filter(pk=data["tenant_file"]).first()
+            tenant_files_of_student(user=request_user(request))
+            .filter(pk=data["tenant_file"])
+            .first()
         )
         if tenant_file is None:
             raise exceptions.NotFound()
         submission = services.renewal_request_submit(
             tenant_file=tenant_file,
-            by=request.user,
+            by=request_user(request),
             contact_email=data.get("contact_email", ""),
             contact_phone=data.get("contact_phone", ""),
             source=RequestSource.API,
@@ -278,7 +281,7 @@ class MyRenewalEligibilityView(CrousScopedAPIMixin, GenericAPIView):
     def get(self, request: Request) -> Response:
         now = timezone.now()
         files = list(
-            tenant_files_of_student(user=request.user)
+            tenant_files_of_student(user=request_user(request))
             .filter(status=TenantFileStatus.ACTIVE)
             .select_related("student", "crous")
         )

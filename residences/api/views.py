@@ -19,7 +19,7 @@ from crous_admin.api.schema import (
     UPDATE_ERRORS,
     error_responses,
 )
-from crous_admin.api.views import CrousScopedCreateUpdateViewSet
+from crous_admin.api.views import CrousScopedCreateUpdateViewSet, request_user
 from residences import selectors, services
 from residences.api.filters import HousingUnitFilterSet, ResidenceFilterSet
 from residences.api.serializers import CrousSerializer, HousingUnitSerializer, ResidenceSerializer
@@ -56,12 +56,12 @@ class CrousViewSet(CrousScopedCreateUpdateViewSet):
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.crous_create(
-            by=self.request.user, **serializer.validated_data
+            by=request_user(self.request), **serializer.validated_data
         )
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.crous_update(
-            by=self.request.user, crous=serializer.instance, **serializer.validated_data
+            by=request_user(self.request), crous=serializer.instance, **serializer.validated_data
         )
 
 
@@ -81,11 +81,15 @@ class ResidenceViewSet(CrousScopedCreateUpdateViewSet):
         data = dict(serializer.validated_data)
         crous = data.pop("crous")
         self.check_crous_permission(crous.pk)
-        serializer.instance = services.residence_create(by=self.request.user, crous=crous, **data)
+        serializer.instance = services.residence_create(
+            by=request_user(self.request), crous=crous, **data
+        )
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.residence_update(
-            by=self.request.user, residence=serializer.instance, **serializer.validated_data
+            by=request_user(self.request),
+            residence=serializer.instance,
+            **serializer.validated_data,
         )
 
 
@@ -107,10 +111,10 @@ class HousingUnitViewSet(CrousScopedCreateUpdateViewSet):
         residence = data.pop("residence")
         self.check_crous_permission(residence.crous_id)
         serializer.instance = services.housing_unit_create(
-            by=self.request.user, residence=residence, **data
+            by=request_user(self.request), residence=residence, **data
         )
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.housing_unit_update(
-            by=self.request.user, unit=serializer.instance, **serializer.validated_data
+            by=request_user(self.request), unit=serializer.instance, **serializer.validated_data
         )

@@ -201,20 +201,23 @@ class TenantFileRelinkSerializer(serializers.Serializer):
         help_text="Exact email address of the account the student uses now."
     )
 
+    account: User  # the account found by ``validate_user_email``
+
     def validate_user_email(self, value: str) -> str:
-        self.account = User.objects.filter(email__iexact=value.strip()).first()
-        if self.account is None:
+        account = User.objects.filter(email__iexact=value.strip()).first()
+        if account is None:
             raise serializers.ValidationError(
                 _(
                     "No account uses this email address: check it with the student, or ask "
                     "them to create their account first."
                 )
             )
+        self.account = account
         return value
 
 
 class TenantFileChangeUnitSerializer(serializers.Serializer):
-    unit = serializers.PrimaryKeyRelatedField(
+    unit: serializers.PrimaryKeyRelatedField[HousingUnit] = serializers.PrimaryKeyRelatedField(
         queryset=HousingUnit.objects, help_text="A free unit of the same Crous."
     )
     new_code = serializers.BooleanField(
@@ -225,7 +228,7 @@ class TenantFileChangeUnitSerializer(serializers.Serializer):
 
 
 class TenantFileTransferSerializer(serializers.Serializer):
-    unit = serializers.PrimaryKeyRelatedField(
+    unit: serializers.PrimaryKeyRelatedField[HousingUnit] = serializers.PrimaryKeyRelatedField(
         queryset=HousingUnit.objects, help_text="A free unit of the other Crous."
     )
     start_date = serializers.DateField(help_text="First day in the new Crous.")

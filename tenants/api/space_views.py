@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from crous_admin.api.permissions import CrousModelPermissions, IsCrousStaff
 from crous_admin.api.schema import LIST_ERRORS, READ_ERRORS, error_responses
-from crous_admin.api.views import CrousScopedAPIMixin
+from crous_admin.api.views import CrousScopedAPIMixin, request_user
 from crous_admin.client_ip import client_ip
 from tenants.agreements import agreement_prepare, agreement_sign
 from tenants.api.space_serializers import (
@@ -86,7 +86,7 @@ class TenantSpaceViewSet(CrousScopedAPIMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return TenantFile.objects.none()
-        return tenant_files_of_student(user=self.request.user).select_related("student")
+        return tenant_files_of_student(user=request_user(self.request)).select_related("student")
 
     @extend_schema(
         summary="The occupancy agreement of the caller's file (generated on first read)",
@@ -116,7 +116,7 @@ class TenantSpaceViewSet(CrousScopedAPIMixin, viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         agreement_sign(
             tenant_file=tenant_file,
-            user=request.user,
+            user=request_user(request),
             consent=params.validated_data["consent"],
             typed_name=params.validated_data["typed_name"],
             document_sha256=params.validated_data["document_sha256"],
@@ -168,7 +168,7 @@ class TenantSpaceViewSet(CrousScopedAPIMixin, viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         gateway = get_gateway()
         payment, url = online_payment_start(
-            user=request.user,
+            user=request_user(request),
             tenant_file=tenant_file,
             amount=params.validated_data.get("amount"),
             return_url=request.build_absolute_uri(reverse("tenants_portal:payment_return")),
@@ -199,7 +199,9 @@ class MyDocumentViewSet(CrousScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return VerifiableDocument.objects.none()
-        return VerifiableDocument.objects.filter(tenant_file__linked_user=self.request.user)
+        return VerifiableDocument.objects.filter(
+            tenant_file__linked_user=request_user(self.request)
+        )
 
     @extend_schema(
         summary="The caller's documents",
@@ -264,7 +266,7 @@ class LedgerViewSet(CrousScopedAPIMixin, mixins.RetrieveModelMixin, viewsets.Gen
         tenant_file = self.get_object()
         params = PaymentRecordSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        payment_record(by=request.user, tenant_file=tenant_file, **params.validated_data)
+        payment_record(by=request_user(request), tenant_file=tenant_file, **params.validated_data)
         return Response(_ledger_data(tenant_file, staff=True), status=status.HTTP_201_CREATED)
 
 

@@ -18,7 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from crous_admin.api.errors import ErrorSerializer
 from crous_admin.api.schema import error_responses
-from crous_admin.api.views import CrousScopedAPIMixin, CrousScopedReadOnlyViewSet
+from crous_admin.api.views import CrousScopedAPIMixin, CrousScopedReadOnlyViewSet, request_user
 from crous_admin.client_ip import client_ip
 from tenants.api.student_serializers import LinkedTenantFileSerializer, TenantCodeRedeemSerializer
 from tenants.code_redemption import tenant_code_redeem
@@ -90,7 +90,7 @@ class TenantCodeRedeemView(CrousScopedAPIMixin, GenericAPIView):
         params = self.get_serializer(data=request.data)
         params.is_valid(raise_exception=True)
         linked = tenant_code_redeem(
-            user=request.user,
+            user=request_user(request),
             raw_code=params.validated_data["code"],
             # The connection's address, as on the student pages: a header could be forged.
             ip=client_ip(request),
@@ -98,7 +98,7 @@ class TenantCodeRedeemView(CrousScopedAPIMixin, GenericAPIView):
         # The caller's scope was opened before the link, without the file's Crous when it is
         # their first file there; the account filter alone says the file is theirs now.
         with scopes_disabled():
-            tenant_file = tenant_files_of_student(user=request.user).get(pk=linked.pk)
+            tenant_file = tenant_files_of_student(user=request_user(request)).get(pk=linked.pk)
         return Response(LinkedTenantFileSerializer(tenant_file).data)
 
 
@@ -123,4 +123,4 @@ class LinkedTenantFileViewSet(CrousScopedReadOnlyViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
             return TenantFile.objects.none()
-        return tenant_files_of_student(user=self.request.user)
+        return tenant_files_of_student(user=request_user(self.request))

@@ -23,7 +23,11 @@ from crous_admin.api.schema import (
     UPDATE_ERRORS,
     error_responses,
 )
-from crous_admin.api.views import CrousScopedCreateUpdateViewSet, CrousScopedReadOnlyViewSet
+from crous_admin.api.views import (
+    CrousScopedCreateUpdateViewSet,
+    CrousScopedReadOnlyViewSet,
+    request_user,
+)
 from tenants import code_services, selectors, services
 from tenants.api.filters import StudentFilterSet, TenantFileFilterSet
 from tenants.api.serializers import (
@@ -69,13 +73,13 @@ class StudentViewSet(CrousScopedCreateUpdateViewSet):
         data = dict(serializer.validated_data)
         crous = data.pop("crous")
         self.check_crous_permission(crous.pk)
-        student = services.student_create(by=self.request.user, crous_id=crous.pk, **data)
+        student = services.student_create(by=request_user(self.request), crous_id=crous.pk, **data)
         student.crous = crous  # already loaded: no query to show it
         serializer.instance = student
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.student_update(
-            by=self.request.user, student=serializer.instance, **serializer.validated_data
+            by=request_user(self.request), student=serializer.instance, **serializer.validated_data
         )
 
 
@@ -123,7 +127,7 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         data = serializer.validated_data
         self.check_crous_permission(data["student"].crous_id)
         issued = code_services.tenant_file_assign(
-            by=request.user,
+            by=request_user(request),
             student=data["student"],
             unit=data["unit"],
             start_date=data["start_date"],
@@ -163,7 +167,9 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         params = TenantFileEndSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.tenant_file_end(
-            by=request.user, tenant_file=tenant_file, reason=params.validated_data.get("reason", "")
+            by=request_user(request),
+            tenant_file=tenant_file,
+            reason=params.validated_data.get("reason", ""),
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=tenant_file.pk)).data)
 
@@ -176,7 +182,7 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         """Issues a fresh code and emails it; the previous code stops working (409 when the
         file has ended)."""
         tenant_file = self.get_object()
-        code_services.tenant_code_resend(by=request.user, tenant_file=tenant_file)
+        code_services.tenant_code_resend(by=request_user(request), tenant_file=tenant_file)
         return Response(self.get_serializer(self.get_queryset().get(pk=tenant_file.pk)).data)
 
     @extend_schema(
@@ -189,7 +195,9 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         in this answer only; no email. The previous code stops working; the hand-over (who,
         when) is recorded on the file."""
         tenant_file = self.get_object()
-        issued = code_services.tenant_code_hand_over(by=request.user, tenant_file=tenant_file)
+        issued = code_services.tenant_code_hand_over(
+            by=request_user(request), tenant_file=tenant_file
+        )
         return self._file_response(tenant_file, issued)
 
     @extend_schema(
@@ -204,7 +212,9 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         params = TenantFileUnlinkSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         code_services.tenant_file_unlink(
-            by=request.user, tenant_file=tenant_file, reason=params.validated_data["reason"]
+            by=request_user(request),
+            tenant_file=tenant_file,
+            reason=params.validated_data["reason"],
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=tenant_file.pk)).data)
 
@@ -220,7 +230,7 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         params = TenantFileRelinkSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         code_services.tenant_file_relink(
-            by=request.user, tenant_file=tenant_file, user=params.account
+            by=request_user(request), tenant_file=tenant_file, user=params.account
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=tenant_file.pk)).data)
 
@@ -236,7 +246,7 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         params = TenantFileChangeUnitSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         code_services.tenant_file_change_unit(
-            by=request.user,
+            by=request_user(request),
             tenant_file=tenant_file,
             unit=params.validated_data["unit"],
             new_code=params.validated_data["new_code"],
@@ -261,7 +271,7 @@ class TenantFileViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         if not may_transfer_between(request.user, tenant_file.crous_id, unit.residence.crous_id):
             self.permission_denied(request)
         issued = code_services.tenant_file_transfer(
-            by=request.user,
+            by=request_user(request),
             tenant_file=tenant_file,
             unit=unit,
             start_date=params.validated_data["start_date"],
