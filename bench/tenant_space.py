@@ -5,9 +5,9 @@ monthly charge job on one large Crous.
    a throw-away SQLite file under var/bench/tenant-space/.
 2. PDFs, rendered in memory, alternated over ``--rounds`` rounds (fastest kept): a *minimal
    reportlab document* (one page, one line: the library's floor, the baseline), the rent
-   receipt, the rent certificate and the signed agreement (tenants/pdf/documents.py); then
+   receipt, the rent certificate and the signed agreement (tenancy/pdf/documents.py); then
    the receipt *issued* (rendered, hashed, written to storage and recorded:
-   ``tenants.documents.document_issue``).
+   ``tenancy.documents.document_issue``).
 3. One Crous of ``--files`` current tenant files (bulk inserts): the hourly job
    ``ledger_charges_generate`` (first run charges every month due; second run finds nothing
    to do), then the arrears list (``files_in_arrears``, first page of 50) and the bulk
@@ -109,7 +109,7 @@ def minimal_pdf() -> bytes:
 
 
 def pdf_measures(n: int, rounds: int) -> list[Measure]:
-    from tenants.pdf.documents import (
+    from tenancy.pdf.documents import (
         AgreementData,
         CertificateData,
         Parties,
@@ -179,8 +179,8 @@ def remove_everything() -> None:
     from django.db import connection
 
     from residences.models import Crous, HousingUnit, Residence
+    from tenancy.models import LedgerEntry, VerifiableDocument
     from tenants.models import Student, TenantFile
-    from tenants.space_models import LedgerEntry, VerifiableDocument
 
     crous = Crous.objects.filter(code=CROUS_CODE).first()
     if crous is None:
@@ -264,7 +264,7 @@ def count_queries(work: Callable[[], Any]) -> tuple[int, float, Any]:
 
 
 def crous_measures(crous: Any, files: int) -> list[Measure]:
-    from tenants.ledger import files_in_arrears, ledger_charges_generate, tenant_files_arrears
+    from tenancy.ledger import files_in_arrears, ledger_charges_generate, tenant_files_arrears
     from tenants.models import TenantFile
 
     queries, seconds, charged = count_queries(lambda: ledger_charges_generate(on=ON))
@@ -293,10 +293,10 @@ def crous_measures(crous: Any, files: int) -> list[Measure]:
 
 
 def issue_measure(crous: Any, n: int) -> Measure:
-    from tenants.agreements import parties_of
-    from tenants.documents import document_issue
+    from tenancy.agreements import parties_of
+    from tenancy.documents import document_issue
+    from tenancy.pdf.documents import ReceiptData, render_receipt
     from tenants.models import TenantFile
-    from tenants.pdf.documents import ReceiptData, render_receipt
 
     files = list(
         TenantFile.objects.filter(crous=crous).select_related(

@@ -28,13 +28,13 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
-    # Rent charges (tenants/ledger.py): each tenant file gets the month's charge on the 1st,
+    # Rent charges (tenancy/ledger.py): each tenant file gets the month's charge on the 1st,
     # in its Crous' time zone. Every hour, so that a Crous whose 1st begins (Réunion before
     # Paris, Martinique after) is charged within the hour, and a missed run is caught up by
     # the next; safe to run twice (one charge per month and file, a unique constraint).
     # Students' and staff pages also bring a file up to date when they open it.
-    "tenants-monthly-charges": {
-        "task": "tenants.tasks.generate_monthly_charges",
+    "tenancy-monthly-charges": {
+        "task": "tenancy.tasks.generate_monthly_charges",
         "schedule": timedelta(hours=1),
         "options": {"expires": 3000},
     },

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "crous_admin.portal",
     "residences",
     "tenants",
+    "tenancy",
     "assistance",
     "renewals",
     "notifications",
@@ -309,7 +310,7 @@ REST_FRAMEWORK = {
         "user": "1200/minute",
         # Tenant codes typed from one IP address (tenants.api.student_views.TenantCodeThrottle).
         "tenant_code": "30/minute",
-        # The public document verification page, per IP (tenants.portal.verification).
+        # The public document verification page, per IP (tenancy.portal.verification).
         "document_verification": env.str("DOCUMENT_VERIFICATION_RATE", default="20/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -6,11 +6,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
-from tenants.portal import verification
+from tenancy.portal import urls as tenancy_portal_urls
+from tenancy.portal import verification
+from tenants.portal import urls as tenants_portal_urls
 
 urlpatterns = [
     path("", include("crous_admin.portal.urls")),
-    path("logement/", include("tenants.portal.urls")),
+    # The housing section: tenant files and codes (tenants), then the tenant space (tenancy),
+    # one namespace so that the students' addresses and the URL names stay as they were.
+    path(
+        "logement/",
+        include(
+            (tenants_portal_urls.urlpatterns + tenancy_portal_urls.urlpatterns, "tenants_portal")
+        ),
+    ),
     path("verification/", verification.verify, name="document_verification"),
     path("assistance/", include("assistance.portal.urls")),
     path("logement/renouvellement/", include("renewals.portal.urls")),

@@ -28,7 +28,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from crous_admin.academic_year import academic_year_label, academic_year_of
-from tenants.ledger import tenant_files_arrears
+from tenancy.ledger import tenant_files_arrears
 from tenants.models import TenantFile, TenantFileStatus
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class Facts:
     #: included): the renewal would be year ``years_of_stay + 1``.
     years_of_stay: int
     #: Rent owed on charges due more than ``RENEWALS_RENT_GRACE_DAYS`` ago, net of every
-    #: payment made so far (tenants/ledger.py).
+    #: payment made so far (tenancy/ledger.py).
     unpaid_rent: Decimal = Decimal("0.00")
 
 

@@ -259,7 +259,3 @@ class TenantFileAdmin(TenantFileCodeActionsMixin, ServiceBackedAdminMixin, Scope
                 % {"count": len(refusals), "reasons": " ".join(refusals)},
                 messages.WARNING,
             )
-
-
-# The tenant space (ledgers, arrears, agreements, documents): its own module.
-import tenants.space_admin  # noqa: E402, F401

@@ -27,13 +27,13 @@ from django_scopes import scopes_disabled
 from crous_admin.history import record_author
 from residences.demo_seeding import DEMO_DOMAIN, Tally, demo_account, spare_unit
 from residences.models import Crous, HousingUnit, UnitStatus
+from tenancy.agreements import agreement_prepare
+from tenancy.ledger import ledger_bring_up_to_date, month_charge, payment_record
+from tenancy.models import AgreementTemplate, EntryKind, LedgerEntry, PaymentMethod
 from tenants import demo_data
-from tenants.agreements import agreement_prepare
 from tenants.ine import bea_ine
-from tenants.ledger import ledger_bring_up_to_date, month_charge, payment_record
 from tenants.models import CURRENT_STATUSES, Student, TenantFile, TenantFileStatus
 from tenants.services import tenant_file_create
-from tenants.space_models import AgreementTemplate, EntryKind, LedgerEntry, PaymentMethod
 
 if TYPE_CHECKING:
     from crous_admin.accounts.models import User

@@ -219,7 +219,3 @@ class CodeEntryGuard(models.Model):
     @staticmethod
     def file_key(tenant_file_id: int) -> str:
         return f"file:{tenant_file_id}"
-
-
-# The tenant space (agreements, rent ledger, payments, verifiable PDFs): its own module.
-from tenants.space_models import *  # noqa: E402, F403

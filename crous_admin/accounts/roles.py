@@ -48,16 +48,16 @@ _OUTBOX_READ = _perms("notifications.message", "view")
 # what, when), documents and online payments; officers and administrators record payments
 # made by other means ("add" ledger entry) and edit their Crous' agreement template.
 _TENANT_SPACE_READ = (
-    _perms("tenants.ledgerentry", "view")
-    | _perms("tenants.occupancyagreement", "view")
-    | _perms("tenants.verifiabledocument", "view")
-    | _perms("tenants.onlinepayment", "view")
-    | _perms("tenants.agreementtemplate", "view")
+    _perms("tenancy.ledgerentry", "view")
+    | _perms("tenancy.occupancyagreement", "view")
+    | _perms("tenancy.verifiabledocument", "view")
+    | _perms("tenancy.onlinepayment", "view")
+    | _perms("tenancy.agreementtemplate", "view")
 )
 _TENANT_SPACE_WRITE = (
     _TENANT_SPACE_READ
-    | _perms("tenants.ledgerentry", "add")
-    | _perms("tenants.agreementtemplate", "add", "change")
+    | _perms("tenancy.ledgerentry", "add")
+    | _perms("tenancy.agreementtemplate", "add", "change")
 )
 # Assistance: housing officers read their Crous' tickets; assistance agents work the queue
 # (answer, assign, act on the tenant file from a ticket); Crous administrators too, and they

@@ -15,6 +15,7 @@ app_name = "api"
 urlpatterns = [
     path("", include("residences.api.urls")),
     path("", include("tenants.api.urls")),
+    path("", include("tenancy.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("assistance.api.urls")),
     path("", include("renewals.api.urls")),

@@ -119,13 +119,13 @@ def _periodic_task(bordeaux: Any) -> Any:
 
 
 def _agreement_template(bordeaux: Any) -> Any:
-    from tenants.space_models import AgreementTemplate
+    from tenancy.models import AgreementTemplate
 
     return AgreementTemplate.objects.create(crous=bordeaux)
 
 
 def _agreement(bordeaux: Any) -> Any:
-    from tenants.agreements import agreement_prepare
+    from tenancy.agreements import agreement_prepare
 
     return agreement_prepare(tenant_file=_tenant_file(bordeaux))
 
@@ -137,7 +137,7 @@ def _document(bordeaux: Any) -> Any:
 def _ledger_entry(bordeaux: Any) -> Any:
     from datetime import date
 
-    from tenants.ledger import ledger_bring_up_to_date
+    from tenancy.ledger import ledger_bring_up_to_date
 
     tenant_file = _tenant_file(bordeaux)
     ledger_bring_up_to_date(tenant_file=tenant_file, on=date(2026, 9, 15))
@@ -145,7 +145,7 @@ def _ledger_entry(bordeaux: Any) -> Any:
 
 
 def _online_payment(bordeaux: Any) -> Any:
-    from tenants.space_models import OnlinePayment
+    from tenancy.models import OnlinePayment
 
     tenant_file = _tenant_file(bordeaux)
     return OnlinePayment.objects.create(

@@ -25,8 +25,8 @@ from assistance.tests.factories import TicketFactory
 from crous_admin.api.views import CrousScopedAPIMixin
 from notifications.tests.factories import MessageFactory
 from residences.tests.factories import HousingUnitFactory, ResidenceFactory, UserFactory
-from tenants.agreements import agreement_prepare
-from tenants.certificates import certificate_issue
+from tenancy.agreements import agreement_prepare
+from tenancy.certificates import certificate_issue
 from tenants.codes import code_hmac
 from tenants.ine import bea_ine
 from tenants.models import TenantFileStatus

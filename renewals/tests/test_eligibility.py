@@ -135,7 +135,7 @@ def test_before_the_window_the_check_says_when_it_opens(
 
 
 def _charged_to_date(tenant_file):
-    from tenants.ledger import ledger_bring_up_to_date
+    from tenancy.ledger import ledger_bring_up_to_date
 
     ledger_bring_up_to_date(tenant_file=tenant_file, on=timezone.localdate())
     return tenant_file
@@ -157,7 +157,7 @@ def test_paying_what_is_overdue_lifts_the_block_while_this_months_rent_is_still_
 ):
     from datetime import timedelta
 
-    from tenants.ledger import payment_record, tenant_file_arrears
+    from tenancy.ledger import payment_record, tenant_file_arrears
 
     tenant_file = _charged_to_date(linked_student_file)
     today = timezone.localdate()  # 2 April: April's rent was due yesterday
@@ -178,7 +178,7 @@ def test_paying_what_is_overdue_lifts_the_block_while_this_months_rent_is_still_
 def test_with_no_grace_period_this_months_unpaid_rent_blocks_too(
     linked_student_file, bordeaux_window, settings
 ):
-    from tenants.ledger import payment_record, tenant_file_arrears
+    from tenancy.ledger import payment_record, tenant_file_arrears
 
     settings.RENEWALS_RENT_GRACE_DAYS = 10
     tenant_file = _charged_to_date(linked_student_file)

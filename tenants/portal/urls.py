@@ -1,29 +1,17 @@
+"""Student pages of the housing section (namespace ``tenants_portal``, under ``/logement/``).
+
+The tenant space's pages (tenancy/portal/urls.py) share this namespace and prefix, so their
+addresses and names stayed the same when the tenant space got its own app: crous_admin/urls.py
+includes both lists together.
+"""
+
 from __future__ import annotations
 
 from django.urls import path
 
-from tenants.portal import space_views, views
-
-app_name = "tenants_portal"
+from tenants.portal import views
 
 urlpatterns = [
     path("", views.housing, name="housing"),
     path("code/", views.tenant_code, name="code"),
-    # The tenant space (tenants/portal/space_views.py).
-    path("dossier/<int:pk>/contrat/", space_views.agreement, name="agreement"),
-    path("dossier/<int:pk>/loyer/", space_views.rent, name="rent"),
-    path("dossier/<int:pk>/payer/", space_views.pay, name="pay"),
-    path("dossier/<int:pk>/attestation/", space_views.certificate, name="certificate"),
-    path("documents/<str:code>/", space_views.document, name="document"),
-    path("paiement/retour/", space_views.payment_return, name="payment_return"),
-    path(
-        "paiement/notification/<slug:gateway_name>/",
-        space_views.payment_callback,
-        name="payment_callback",
-    ),
-    path(
-        "paiement/passerelle-fictive/<str:reference>/",
-        space_views.fake_checkout,
-        name="fake_checkout",
-    ),
 ]

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_http_methods
 
 from crous_admin.client_ip import client_ip
 from residences.models import Crous
+from tenancy.selectors import space_summaries
 from tenants.code_redemption import CodeRefused, tenant_code_redeem
 from tenants.portal.forms import TenantCodeForm
 from tenants.selectors import crous_to_contact_about_a_code, tenant_files_of_student
-from tenants.space_selectors import space_summaries
 
 # Which help a refusal gets beside its message; any other refusal is about what was typed
 # (an INE, a password, a wrong length…) and gets "what a code looks like, where it comes from".

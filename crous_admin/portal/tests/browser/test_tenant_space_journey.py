@@ -19,11 +19,11 @@ from residences.tests.factories import (
     StaffMembershipFactory,
     UserFactory,
 )
+from tenancy.models import DocumentKind, VerifiableDocument
+from tenancy.tests.pdf_reading import pdf_text
 from tenants.code_services import tenant_file_assign
 from tenants.codes import code_display
-from tenants.space_models import DocumentKind, VerifiableDocument
 from tenants.tests.factories import StudentFactory
-from tenants.tests.space_helpers import pdf_text
 
 pytestmark = pytest.mark.browser
 
