@@ -2,7 +2,7 @@
 agreements (who signed what and when), documents and the per-Crous agreement template.
 
 Every admin is a ``ScopedModelAdmin``: staff see their Crous' rows only. Recording a payment
-goes through ``tenancy.ledger.payment_record`` (its history names who and why); documents
+goes through ``tenancy.rent_payments.payment_record`` (its history names who and why); documents
 and agreements are read-only, their PDFs downloaded through ``…/pdf/``.
 """
 
@@ -22,13 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crous_admin.admin import ScopedModelAdmin, ServiceBackedAdminMixin, ServiceModelForm
-from tenancy.ledger import (
-    files_in_arrears,
-    ledger_bring_up_to_date,
-    ledger_entries,
-    ledger_summary,
-    payment_record,
-)
+from tenancy.ledger import files_in_arrears, ledger_bring_up_to_date, ledger_entries, ledger_summary
 from tenancy.models import (
     OFFLINE_METHODS,
     AgreementTemplate,
@@ -39,6 +33,7 @@ from tenancy.models import (
     VerifiableDocument,
 )
 from tenancy.portal.views import pdf_response
+from tenancy.rent_payments import payment_record
 from tenants.models import TenantFile
 
 

@@ -1,20 +1,16 @@
-"""The rent ledger: monthly charges, payments, balance, arrears, receipts.
+"""The rent ledger: monthly charges, balance and arrears.
 
 Money is ``Decimal`` with two places throughout, rounded half-up once per charge.
 
 Charges: one per month of the occupancy, due on the 1st (on the start day for the first
 month), from the unit's monthly rent; the first and last months are pro-rated by days
 occupied (``month_charge``). ``ledger_bring_up_to_date`` adds the charges due by a date to
-one file; the daily job ``ledger_charges_generate`` does it for every file, in bulk. Both are
+one file; the hourly job ``ledger_charges_generate`` does it for every file, in bulk. Both are
 safe to run twice (one charge per month per file, a unique constraint).
 
-Payments: recorded by staff (cheque, transfer…, with who and why in the history) or settled
-once from an online gateway's callback (``online_payment_settle``, compare-and-swap). Each
-payment queues a confirmation email through the outbox and issues the receipts of the months
-it completes (FIFO: payments settle the oldest charges first).
-
 Arrears, for staff lists and the renewal eligibility check: ``tenant_file_arrears`` (one
-file) and ``tenant_files_arrears`` (many, one query).
+file) and ``tenant_files_arrears`` (many, one query). Payments are in tenancy/rent_payments.py,
+receipts in tenancy/receipts.py.
 """
 
 from __future__ import annotations
@@ -24,10 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import (
     DateField,
     DecimalField,
@@ -41,42 +34,22 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, TruncMonth
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_scopes import scopes_disabled
 
-from crous_admin.errors import ApplicationError, ConflictError
-from crous_admin.history import record_author
-from notifications.models import Channel
-from notifications.services import message_queue
-from tenancy.agreements import parties_of, template_for
-from tenancy.documents import document_issue
 from tenancy.models import (
-    OFFLINE_METHODS,
-    DocumentKind,
     EntryKind,
     LedgerEntry,
-    OnlinePayment,
-    OnlinePaymentStatus,
-    PaymentMethod,
-    VerifiableDocument,
 )
-from tenancy.payments import get_gateway
-from tenancy.payments.base import CallbackResult
-from tenancy.pdf.documents import ReceiptData, render_receipt
 from tenants.models import TenantFile, TenantFileStatus
-
-if TYPE_CHECKING:
-    from crous_admin.accounts.models import User
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 CHARGED_STATUSES = (TenantFileStatus.ASSIGNED, TenantFileStatus.ACTIVE, TenantFileStatus.ENDED)
-PAYMENT_CONFIRMED_TEMPLATE = "rent_payment_confirmed"
 
 
 # --- Charges ------------------------------------------------------------------------------
@@ -320,248 +293,3 @@ def files_in_arrears(*, on: date) -> QuerySet[TenantFile]:
         .select_related("crous", "student", "unit__residence")
         .order_by("-arrears", "pk")
     )
-
-
-# --- Payments -----------------------------------------------------------------------------
-
-
-def _queue_confirmation(
-    entry: LedgerEntry, tenant_file: TenantFile, summary: LedgerSummary
-) -> None:
-    user = tenant_file.linked_user
-    language = user.preferred_language if user else "fr"
-    with override(language):  # the context is stored rendered: in the student's language
-        method = str(entry.get_method_display())
-    message_queue(
-        crous=tenant_file.crous,
-        recipient=tenant_file.student.email,
-        channel=Channel.EMAIL,
-        template_key=PAYMENT_CONFIRMED_TEMPLATE,
-        language=language,
-        context={
-            "first_name": tenant_file.student.first_name,
-            "amount": f"{entry.amount:.2f}".replace(".", ","),
-            "paid_on": entry.booked_on.strftime("%d/%m/%Y"),
-            "method": method,
-            "balance": f"{summary.balance:.2f}".replace(".", ","),
-            "site_url": settings.SITE_URL,
-            "housing_path": reverse("tenants_portal:housing"),
-        },
-        # One email per payment whatever happens to the callback: the entry exists once.
-        idempotency_key=f"rent-payment:{entry.pk}",
-    )
-
-
-def _after_payment(entry: LedgerEntry, tenant_file: TenantFile) -> None:
-    tenant_file = TenantFile.objects.select_related(
-        "crous", "student", "unit__residence", "linked_user"
-    ).get(pk=tenant_file.pk)
-    receipts_issue_due(tenant_file=tenant_file)
-    _queue_confirmation(entry, tenant_file, ledger_summary(tenant_file=tenant_file))
-
-
-@transaction.atomic
-def payment_record(
-    *,
-    by: User | None,
-    tenant_file: TenantFile,
-    amount: Decimal,
-    method: str,
-    booked_on: date,
-    reference: str = "",
-    note: str = "",
-) -> LedgerEntry:
-    """Staff record a payment made by other means (cheque, transfer, cash…).
-
-    Who recorded it, and ``note``, go to the entry's history; the student gets a
-    confirmation and the receipts of the months it completes.
-    """
-    if method not in OFFLINE_METHODS:
-        raise ApplicationError(
-            _("Choose how the student paid: cheque, bank transfer, cash or other."),
-            code="method_invalid",
-            field="method",
-        )
-    if amount <= 0:
-        raise ApplicationError(
-            _("The amount must be more than zero."), code="amount_invalid", field="amount"
-        )
-    if tenant_file.status == TenantFileStatus.CANCELLED:
-        raise ConflictError(_("This tenant file was cancelled."), code="file_cancelled")
-    entry = LedgerEntry(
-        crous_id=tenant_file.crous_id,
-        tenant_file=tenant_file,
-        kind=EntryKind.PAYMENT,
-        booked_on=booked_on,
-        amount=amount.quantize(CENT),
-        label=str(PaymentMethod(method).label),
-        method=method,
-        reference=reference,
-        created_by=by,
-    )
-    entry.full_clean(exclude=["tenant_file", "crous", "online_payment", "created_by"])
-    # The months this payment settles must be on the ledger for its receipts.
-    ledger_bring_up_to_date(tenant_file=tenant_file)
-    record_author(entry, by, note or f"payment recorded ({method})")
-    entry.save()
-    _after_payment(entry, tenant_file)
-    return entry
-
-
-@transaction.atomic
-def online_payment_start(
-    *,
-    user: User,
-    tenant_file: TenantFile,
-    return_url: str,
-    callback_url: str,
-    amount: Decimal | None = None,
-) -> tuple[OnlinePayment, str]:
-    """Opens a checkout at the configured gateway for what the student owes (or ``amount``);
-    returns the pending payment and the URL to send the student to."""
-    if tenant_file.linked_user_id != user.pk:
-        raise ApplicationError(_("Not found."), code="not_found", status=404)
-    if tenant_file.status not in CHARGED_STATUSES:
-        raise ConflictError(_("This tenant file was cancelled."), code="file_cancelled")
-    ledger_bring_up_to_date(tenant_file=tenant_file)
-    owed = ledger_summary(tenant_file=tenant_file).balance
-    if amount is None:
-        amount = owed
-    amount = amount.quantize(CENT)
-    if amount <= 0:
-        raise ConflictError(
-            _("You owe nothing at the moment: there is nothing to pay."), code="nothing_to_pay"
-        )
-    if amount > max(owed, ZERO) + tenant_file.unit.monthly_rent:
-        raise ApplicationError(
-            _("You can pay at most what you owe plus one month's rent in advance."),
-            code="amount_too_high",
-            field="amount",
-        )
-    gateway = get_gateway()
-    payment = OnlinePayment.objects.create(
-        crous_id=tenant_file.crous_id,
-        tenant_file=tenant_file,
-        gateway=gateway.name,
-        provider_reference=f"pending-{timezone.now().timestamp()}-{tenant_file.pk}",
-        amount=amount,
-        created_by=user,
-    )
-    checkout = gateway.create_checkout(
-        payment_id=payment.pk,
-        amount=amount,
-        description=_("Rent, file %(id)s") % {"id": tenant_file.pk},
-        return_url=return_url,
-        callback_url=callback_url,
-    )
-    payment.provider_reference = checkout.provider_reference
-    payment.save(update_fields=["provider_reference"])
-    return payment, checkout.redirect_url
-
-
-def online_payment_settle(*, gateway_name: str, result: CallbackResult) -> OnlinePayment | None:
-    """Settles the payment a verified gateway callback is about, exactly once.
-
-    Compare-and-swap on ``status=pending``: of two deliveries of the same callback (the
-    provider's retry, the browser's return), one moves the row and records the payment, the
-    other finds it settled and does nothing. Returns None for an unknown reference.
-    """
-    with scopes_disabled(), transaction.atomic():
-        payment = (
-            OnlinePayment.objects.filter(
-                gateway=gateway_name, provider_reference=result.provider_reference
-            )
-            .select_related("tenant_file")
-            .first()
-        )
-        if payment is None:
-            return None
-        succeeded = result.succeeded and result.amount == payment.amount
-        changed = OnlinePayment.objects.filter(
-            pk=payment.pk, status=OnlinePaymentStatus.PENDING
-        ).update(
-            status=OnlinePaymentStatus.SUCCEEDED if succeeded else OnlinePaymentStatus.FAILED,
-            settled_at=timezone.now(),
-        )
-        payment.refresh_from_db()
-        if changed and succeeded:
-            tenant_file = payment.tenant_file
-            entry = LedgerEntry.objects.create(
-                crous_id=payment.crous_id,
-                tenant_file=tenant_file,
-                kind=EntryKind.PAYMENT,
-                booked_on=timezone.localdate(),
-                amount=payment.amount,
-                label=str(PaymentMethod.ONLINE.label),
-                method=PaymentMethod.ONLINE,
-                reference=payment.provider_reference,
-                online_payment=payment,
-                created_by=payment.created_by,
-            )
-            _after_payment(entry, tenant_file)
-        return payment
-
-
-# --- Receipts -----------------------------------------------------------------------------
-
-
-def months_fully_paid(*, tenant_file: TenantFile) -> list[tuple[date, Decimal, date]]:
-    """``(month, charge, paid_on)`` of every month whose charge payments cover, oldest
-    charges first; ``paid_on`` is the day of the payment that completed it."""
-    entries = list(ledger_entries(tenant_file=tenant_file))
-    charges = [e for e in entries if e.kind == EntryKind.CHARGE]
-    payments = [e for e in entries if e.kind == EntryKind.PAYMENT]
-    done: list[tuple[date, Decimal, date]] = []
-    cumulative_due, paid, index = ZERO, ZERO, 0
-    last_payment_day: date | None = None
-    for charge in sorted(charges, key=lambda e: e.month or e.booked_on):
-        cumulative_due += charge.amount
-        while paid < cumulative_due and index < len(payments):
-            paid += payments[index].amount
-            last_payment_day = payments[index].booked_on
-            index += 1
-        if paid < cumulative_due or last_payment_day is None:
-            break
-        assert charge.month is not None
-        done.append((charge.month, charge.amount, last_payment_day))
-    return done
-
-
-def _charges_share(charges: Decimal, charged: Decimal, rent: Decimal) -> Decimal:
-    """The part of a (possibly pro-rated) month's charge that is charges."""
-    if not rent or charged >= rent:
-        return min(charges, charged)
-    return min((charges * charged / rent).quantize(CENT, rounding=ROUND_HALF_UP), charged)
-
-
-def receipts_issue_due(*, tenant_file: TenantFile) -> list[VerifiableDocument]:
-    """Issues the receipt of every fully paid month that has none yet (safe to rerun)."""
-    have = set(
-        VerifiableDocument.objects.filter(
-            tenant_file=tenant_file, kind=DocumentKind.RECEIPT
-        ).values_list("month", flat=True)
-    )
-    due = [m for m in months_fully_paid(tenant_file=tenant_file) if m[0] not in have]
-    if not due:
-        return []
-    parties = parties_of(tenant_file)
-    charges = template_for(tenant_file.crous).monthly_charges
-    issued = []
-    for month, amount, paid_on in due:
-        share = _charges_share(charges, amount, tenant_file.unit.monthly_rent)
-        data = ReceiptData(
-            parties=parties,
-            month=month,
-            rent_charged=amount,
-            charges_included=share,
-            paid_on=paid_on,
-        )
-        issued.append(
-            document_issue(
-                tenant_file=tenant_file,
-                kind=DocumentKind.RECEIPT,
-                month=month,
-                render=lambda code, data=data: render_receipt(data, code=code),
-            )
-        )
-    return issued

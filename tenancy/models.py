@@ -333,7 +333,7 @@ class OnlinePayment(models.Model):
     """One attempt to pay rent through a payment gateway (``tenancy/payments/``).
 
     Created pending when the student starts a checkout; the gateway's signed callback (or
-    return) settles it once: ``tenancy.ledger.online_payment_settle`` moves it out of
+    return) settles it once: ``tenancy.rent_payments.online_payment_settle`` moves it out of
     ``pending`` by compare-and-swap, so a callback delivered twice records one payment.
     """
 

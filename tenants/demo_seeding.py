@@ -28,8 +28,9 @@ from crous_admin.history import record_author
 from residences.demo_seeding import DEMO_DOMAIN, Tally, demo_account, spare_unit
 from residences.models import Crous, HousingUnit, UnitStatus
 from tenancy.agreements import agreement_prepare
-from tenancy.ledger import ledger_bring_up_to_date, month_charge, payment_record
+from tenancy.ledger import ledger_bring_up_to_date, month_charge
 from tenancy.models import AgreementTemplate, EntryKind, LedgerEntry, PaymentMethod
+from tenancy.rent_payments import payment_record
 from tenants import demo_data
 from tenants.ine import bea_ine
 from tenants.models import CURRENT_STATUSES, Student, TenantFile, TenantFileStatus

@@ -157,7 +157,8 @@ def test_paying_what_is_overdue_lifts_the_block_while_this_months_rent_is_still_
 ):
     from datetime import timedelta
 
-    from tenancy.ledger import payment_record, tenant_file_arrears
+    from tenancy.ledger import tenant_file_arrears
+    from tenancy.rent_payments import payment_record
 
     tenant_file = _charged_to_date(linked_student_file)
     today = timezone.localdate()  # 2 April: April's rent was due yesterday
@@ -178,7 +179,8 @@ def test_paying_what_is_overdue_lifts_the_block_while_this_months_rent_is_still_
 def test_with_no_grace_period_this_months_unpaid_rent_blocks_too(
     linked_student_file, bordeaux_window, settings
 ):
-    from tenancy.ledger import payment_record, tenant_file_arrears
+    from tenancy.ledger import tenant_file_arrears
+    from tenancy.rent_payments import payment_record
 
     settings.RENEWALS_RENT_GRACE_DAYS = 10
     tenant_file = _charged_to_date(linked_student_file)

@@ -37,17 +37,11 @@ from tenancy.api.serializers import (
     PaySerializer,
 )
 from tenancy.certificates import certificate_issue
-from tenancy.ledger import (
-    files_in_arrears,
-    ledger_bring_up_to_date,
-    ledger_entries,
-    ledger_summary,
-    online_payment_start,
-    payment_record,
-)
+from tenancy.ledger import files_in_arrears, ledger_bring_up_to_date, ledger_entries, ledger_summary
 from tenancy.models import DocumentKind, OccupancyAgreement, VerifiableDocument
 from tenancy.payments import get_gateway
 from tenancy.portal.views import pdf_response
+from tenancy.rent_payments import online_payment_start, payment_record
 from tenants.models import TenantFile
 from tenants.selectors import tenant_files_for_list, tenant_files_of_student
 

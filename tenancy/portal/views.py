@@ -22,18 +22,13 @@ from crous_admin.errors import ApplicationError
 from tenancy.agreements import agreement_prepare, agreement_sign, expected_signature_name
 from tenancy.certificates import certificate_issue
 from tenancy.documents import document_of_student, document_read
-from tenancy.ledger import (
-    ledger_bring_up_to_date,
-    ledger_entries,
-    ledger_summary,
-    online_payment_settle,
-    online_payment_start,
-)
+from tenancy.ledger import ledger_bring_up_to_date, ledger_entries, ledger_summary
 from tenancy.models import DocumentKind, OnlinePayment, OnlinePaymentStatus
 from tenancy.payments import get_gateway
 from tenancy.payments.base import SignatureInvalid
 from tenancy.payments.fake import FakeGateway
 from tenancy.portal.forms import AgreementSignForm
+from tenancy.rent_payments import online_payment_settle, online_payment_start
 from tenants.models import TenantFile
 from tenants.selectors import tenant_files_of_student
 

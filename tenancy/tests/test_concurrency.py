@@ -18,9 +18,10 @@ from crous_admin.errors import ApplicationError
 from crous_admin.testing.concurrency import all_at_once
 from notifications.models import Message
 from tenancy.agreements import agreement_prepare, agreement_sign
-from tenancy.ledger import ledger_bring_up_to_date, online_payment_settle
+from tenancy.ledger import ledger_bring_up_to_date
 from tenancy.models import EntryKind, OnlinePayment
 from tenancy.payments.base import CallbackResult
+from tenancy.rent_payments import online_payment_settle
 
 THREADS = 12
 

@@ -14,8 +14,9 @@ from django.urls import reverse
 from tenancy.agreements import agreement_prepare
 from tenancy.certificates import certificate_issue
 from tenancy.documents import document_read, document_verify
-from tenancy.ledger import ledger_bring_up_to_date, payment_record
+from tenancy.ledger import ledger_bring_up_to_date
 from tenancy.models import AgreementTemplate, DocumentKind
+from tenancy.rent_payments import payment_record
 from tenancy.tests.pdf_reading import document_text, pdf_text
 
 VERIFY = "/verification/"

@@ -19,12 +19,12 @@ from tenancy.ledger import (
     ledger_charges_generate,
     ledger_summary,
     month_charge,
-    months_fully_paid,
-    payment_record,
     tenant_file_arrears,
     tenant_files_arrears,
 )
 from tenancy.models import DocumentKind, EntryKind, LedgerEntry
+from tenancy.receipts import months_fully_paid
+from tenancy.rent_payments import payment_record
 from tenants.models import TenantFileStatus
 from tenants.tests.factories import TenantFileFactory
 

@@ -11,7 +11,7 @@ import time_machine
 from crous_admin.schedule import BEAT_SCHEDULE
 from notifications.models import Message
 from notifications.rendering import render_email
-from tenancy.ledger import payment_record
+from tenancy.rent_payments import payment_record
 from tenancy.tasks import generate_monthly_charges
 from tenants.models import TenantFileStatus
 from tenants.tests.factories import TenantFileFactory

@@ -15,12 +15,13 @@ import time_machine
 from django.urls import reverse
 
 from notifications.models import Message
-from tenancy.ledger import ledger_bring_up_to_date, ledger_summary, online_payment_settle
+from tenancy.ledger import ledger_bring_up_to_date, ledger_summary
 from tenancy.models import DocumentKind, EntryKind, OnlinePayment, OnlinePaymentStatus
 from tenancy.payments import get_gateway
 from tenancy.payments.base import CallbackResult, GatewayError, SignatureInvalid
 from tenancy.payments.fake import FakeGateway
 from tenancy.payments.stripe_like import StripeLikeGateway, sign_payload
+from tenancy.rent_payments import online_payment_settle
 
 
 @pytest.fixture(autouse=True)
