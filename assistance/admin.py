@@ -40,7 +40,7 @@ from crous_admin.errors import ApplicationError
 from crous_admin.scoping import scope_for
 from residences.admin import ResidenceListFilter
 from residences.models import Crous
-from tenants.admin_actions import TransferForm
+from tenants.admin_action_forms import TransferForm
 from tenants.models import TenantFile
 
 ACT = "assistance.act_on_tenant_file"

@@ -20,7 +20,8 @@ from crous_admin.academic_year import academic_year_label, academic_year_of
 from crous_admin.admin import ScopedModelAdmin, ServiceBackedAdminMixin
 from crous_admin.errors import ApplicationError
 from residences.admin import ResidenceListFilter
-from tenants.admin_actions import CODE_READONLY_FIELDS, TenantFileCodeActionsMixin
+from tenants.admin_actions import TenantFileCodeActionsMixin
+from tenants.admin_code_state import CODE_READONLY_FIELDS
 from tenants.forms import StudentAdminForm, TenantFileAddForm
 from tenants.models import Student, TenantFile
 from tenants.selectors import (
