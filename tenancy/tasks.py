@@ -1,4 +1,4 @@
-"""Periodic jobs of the tenants app (declared in crous_admin/schedule.py)."""
+"""Periodic jobs of the tenant space (declared in crous_admin/schedule.py)."""
 
 from __future__ import annotations
 

@@ -266,7 +266,7 @@ EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
         },
     ),
     # Officers and administrators edit their Crous' agreement texts; agents read them.
-    "tenants.AgreementTemplate": (
+    "tenancy.AgreementTemplate": (
         _agreement_template,
         {
             "bordeaux_officer": (200, 200, 200, 200, 403),
@@ -274,11 +274,11 @@ EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
             "national_admin": (200, 200, 200, 200, 403),
         },
     ),
-    "tenants.OccupancyAgreement": (_agreement, _TENANT_SPACE_RECORD),
-    "tenants.VerifiableDocument": (_document, _TENANT_SPACE_RECORD),
-    "tenants.OnlinePayment": (_online_payment, _TENANT_SPACE_RECORD),
+    "tenancy.OccupancyAgreement": (_agreement, _TENANT_SPACE_RECORD),
+    "tenancy.VerifiableDocument": (_document, _TENANT_SPACE_RECORD),
+    "tenancy.OnlinePayment": (_online_payment, _TENANT_SPACE_RECORD),
     # "Add" records a payment made by other means; entries are never edited nor deleted.
-    "tenants.LedgerEntry": (
+    "tenancy.LedgerEntry": (
         _ledger_entry,
         {
             "bordeaux_officer": (200, 200, 200, 200, 403),
