@@ -1,6 +1,6 @@
 """The tenant space's models, moved here from ``tenants`` with every row they hold.
 
-docs/adr/0015-tenancy-app-and-its-tables.md: the models come into this app's state over the
+docs/adr/0016-tenancy-app-and-its-tables.md: the models come into this app's state over the
 tables tenants/0004 created (``db_table`` options, no database change), then each table is
 renamed ``tenancy_*`` (``AlterModelTable``), and the content types follow, so that staff
 permissions, admin log entries and history rows still point at the same models.

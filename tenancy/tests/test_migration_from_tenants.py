@@ -2,7 +2,7 @@
 
 The database is taken back to the schema before the move (tenants 0004, no tenancy app),
 rows are written through the models of that migration state, then it migrates forward as a
-deployment would (docs/adr/0015-tenancy-app-and-its-tables.md). Runs on SQLite and on
+deployment would (docs/adr/0016-tenancy-app-and-its-tables.md). Runs on SQLite and on
 PostgreSQL (``DATABASE_URL=postgres://…``).
 """
 

@@ -1,4 +1,4 @@
-"""The tenant space's models leave the ``tenants`` app for ``tenancy`` (docs/adr/0015-tenancy-app-and-its-tables.md).
+"""The tenant space's models leave the ``tenants`` app for ``tenancy`` (docs/adr/0016-tenancy-app-and-its-tables.md).
 
 State only: the tables stay, and tenancy's 0001 migration takes them over and renames them.
 """
