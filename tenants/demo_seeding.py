@@ -17,20 +17,14 @@ import random
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.text import slugify
-from django_scopes import scopes_disabled
 
 from crous_admin.history import record_author
 from residences.demo_seeding import DEMO_DOMAIN, Tally, demo_account, spare_unit
 from residences.models import Crous, HousingUnit, UnitStatus
-from tenancy.agreements import agreement_prepare
-from tenancy.ledger import ledger_bring_up_to_date, month_charge
-from tenancy.models import AgreementTemplate, EntryKind, LedgerEntry, PaymentMethod
-from tenancy.rent_payments import payment_record
 from tenants import demo_data
 from tenants.ine import bea_ine
 from tenants.models import CURRENT_STATUSES, Student, TenantFile, TenantFileStatus
@@ -44,7 +38,6 @@ LINKED_STUDENT_EMAIL = f"etudiant@{DEMO_DOMAIN}"
 VERSAILLES_STUDENT_EMAIL = f"etudiant.versailles@{DEMO_DOMAIN}"
 NEW_STUDENT_EMAIL = f"nouvel.etudiant@{DEMO_DOMAIN}"
 DEMO_STUDENT_EMAIL = LINKED_STUDENT_EMAIL  # the one with a tenant space
-DEMO_MONTHLY_CHARGES = Decimal("35.00")
 
 #: Share of units with a current (assigned or active) file; the other files are earlier
 #: years' (ended or cancelled).
@@ -316,54 +309,3 @@ def _demo_student_with_file(
     record_author(tenant_file, None, "demo data: account linked")
     tenant_file.save(update_fields=["status", "linked_user", "linked_at", "updated_at"])
     tally["tenant_files"] += 1
-
-
-# --- The tenant space ----------------------------------------------------------------------
-
-
-def seed_tenant_space_demo(*, today: date) -> None:
-    with scopes_disabled():
-        tenant_file = (
-            TenantFile.objects.filter(
-                linked_user__email=DEMO_STUDENT_EMAIL, status=TenantFileStatus.ACTIVE
-            )
-            .select_related("crous", "unit", "student")
-            .order_by("-start_date")
-            .first()
-        )
-        if tenant_file is None:
-            return
-        AgreementTemplate.objects.get_or_create(
-            crous=tenant_file.crous, defaults={"monthly_charges": DEMO_MONTHLY_CHARGES}
-        )
-        agreement_prepare(tenant_file=tenant_file)
-        # At least the first month, even when the demo is seeded before the stay begins.
-        ledger_bring_up_to_date(tenant_file=tenant_file, on=max(today, tenant_file.start_date))
-        if LedgerEntry.objects.filter(tenant_file=tenant_file, kind=EntryKind.PAYMENT).exists():
-            return
-        current_month = today.replace(day=1)
-        past_charges = LedgerEntry.objects.filter(
-            tenant_file=tenant_file, kind=EntryKind.CHARGE, month__lt=current_month
-        ).order_by("month")
-        # The first month at least, even when the demo is seeded before the stay begins.
-        months = [(c.month, c.amount) for c in past_charges] or [
-            (
-                tenant_file.start_date,
-                month_charge(
-                    rent=tenant_file.unit.monthly_rent,
-                    month=tenant_file.start_date,
-                    start=tenant_file.start_date,
-                    end=tenant_file.end_date,
-                ),
-            )
-        ]
-        for number, (month, amount) in enumerate(months, start=1):
-            payment_record(
-                by=None,
-                tenant_file=tenant_file,
-                amount=amount,
-                method=PaymentMethod.TRANSFER,
-                booked_on=max(month, tenant_file.start_date),
-                reference=f"VIR-DEMO-{number:04d}",
-                note="demo data: paid by transfer",
-            )

@@ -39,6 +39,7 @@ from residences.demo_seeding import (
     staff_email,
 )
 from residences.models import Crous, HousingUnit, Residence
+from tenancy.demo_seeding import seed_tenant_space_demo
 from tenants import demo_seeding as tenants_demo
 from tenants.demo_seeding import LINKED_STUDENT_EMAIL, NEW_STUDENT_EMAIL, VERSAILLES_STUDENT_EMAIL
 from tenants.models import Student, TenantFile
@@ -139,7 +140,7 @@ def seed_demo(
             password_hash=password_hash,
             current_year=current_year,
         )
-        tenants_demo.seed_tenant_space_demo(today=today)
+        seed_tenant_space_demo(today=today)
         if scale <= DEMO_SCALE:  # a small queue for the demo; the benchmarks seed their own
             seed_assistance_demo()
         seed_renewal_windows(crous_by_code=crous_by_code, current_year=current_year, today=today)

@@ -3,10 +3,16 @@
 import django.core.validators
 import django.db.models.deletion
 import simple_history.models
-import tenancy.models
+import uuid
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
+
+
+def _document_path(instance, filename):
+    # As tenancy.models._document_path: kept here so that this app's migrations import
+    # nothing from tenancy, the app above it.
+    return f"tenant-documents/{instance.crous_id}/{uuid.uuid4().hex}.pdf"
 
 
 class Migration(migrations.Migration):
@@ -191,7 +197,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('agreement', 'Occupancy agreement (to sign)'), ('signed_agreement', 'Signed occupancy agreement'), ('receipt', 'Rent receipt'), ('rent_certificate', 'Rent certificate')], max_length=20, verbose_name='kind')),
                 ('code', models.CharField(max_length=12, unique=True, verbose_name='verification code')),
                 ('month', models.DateField(blank=True, null=True, verbose_name='month')),
-                ('file', models.FileField(max_length=200, upload_to=tenancy.models._document_path, verbose_name='PDF')),
+                ('file', models.FileField(max_length=200, upload_to=_document_path, verbose_name='PDF')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
                 ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
                 ('holder_initials', models.CharField(max_length=12, verbose_name="holder's initials")),
