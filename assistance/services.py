@@ -56,7 +56,7 @@ from assistance.models import (
 from crous_admin.errors import ApplicationError, ConflictError
 from crous_admin.history import record_author
 from notifications.models import Channel
-from notifications.services import message_queue
+from notifications.services.queueing import message_queue
 from residences.models import Crous, HousingUnit, Residence
 from tenants import code_services
 from tenants.ine import normalize_ine

@@ -306,7 +306,7 @@ def measure_validate(crous: Any, by: Any, data: bytes) -> Measure:
 
 
 def measure_import(crous: Any, by: Any, data: bytes, *, profile: bool = False) -> ImportMeasures:
-    from notifications import services
+    from notifications.services import dispatch
     from tenants import imports
 
     profiler = cProfile.Profile() if profile else None
@@ -314,7 +314,7 @@ def measure_import(crous: Any, by: Any, data: bytes, *, profile: bool = False) -
         # The outbox's part of the import: building and inserting the code emails.
         Stopwatch(imports, "tenant_codes_queue_emails", lambda *, issued: len(issued)) as outbox,
         # After the commit: one delivery task per message (the outbox's doorbells).
-        Stopwatch(services, "_enqueue", lambda ids, **_kw: len(ids)) as doorbells,
+        Stopwatch(dispatch, "enqueue", lambda ids, **_kw: len(ids)) as doorbells,
         timed() as elapsed,
     ):
         if profiler:
@@ -498,7 +498,7 @@ def section(body: str, facts: list[str]) -> str:
             "50,000 lines. The outbox's share (its own row says how much) is "
             "`message_queue_bulk`: the messages' INSERT, and its check and re-read of every "
             "idempotency key. After the commit the outbox enqueues one delivery task per "
-            "email (notifications/services.py); that line is timed against an in-memory "
+            "email (notifications/services/dispatch.py); that line is timed against an in-memory "
             "broker, so a real broker's round trips come on top. The ratio target is met "
             "without the outbox's share and missed with it: its re-read of every message "
             "(with its Crous) and its check of every key before inserting are about a third "

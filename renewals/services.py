@@ -26,7 +26,7 @@ from crous_admin.academic_year import academic_year_label
 from crous_admin.errors import ApplicationError, ConflictError
 from crous_admin.history import record_author
 from notifications.models import Channel, MessageStatus
-from notifications.services import MessageSpec, message_queue, message_queue_bulk
+from notifications.services.queueing import MessageSpec, message_queue, message_queue_bulk
 from renewals.eligibility import eligibility_check, unpaid_rent_for, years_of_stay_for
 from renewals.models import (
     ReminderKind,
