@@ -1,14 +1,23 @@
-"""Ringing the doorbell: sending the delivery tasks of committed messages to the broker."""
+"""Ringing the doorbell: sending the delivery tasks of committed messages to the broker.
+
+The tasks are named, not imported: ``notifications.tasks`` imports the services, and the
+services must not import it back (a test keeps that so). The Celery app resolves the names.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from crous_admin.celery import app as celery_app
 from notifications.policy import delivery_policy
+
+if TYPE_CHECKING:
+    from celery import Task
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +25,9 @@ logger = logging.getLogger(__name__)
 # Enough to ride out a broker blip, short enough not to hold a web request for long when the
 # broker is down: the sweep delivers whatever could not be enqueued.
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+# The tasks of notifications/tasks.py, by their Celery names.
+DELIVER_MESSAGE = "notifications.tasks.deliver_message"
+DELIVER_MESSAGES = "notifications.tasks.deliver_messages"
 
 
 def schedule(message_ids: Sequence[int], not_before: datetime) -> None:
@@ -40,8 +52,6 @@ def enqueue(message_ids: Sequence[int], *, countdown: float | None = None) -> in
     """
     from kombu.exceptions import KombuError
 
-    from notifications.tasks import deliver_message, deliver_messages
-
     size = delivery_policy().batch_size if len(message_ids) > 1 else 1
     done = 0
     for start in range(0, len(message_ids), size):
@@ -49,14 +59,14 @@ def enqueue(message_ids: Sequence[int], *, countdown: float | None = None) -> in
         try:
             if len(batch) == 1:
                 # countdown=None is Celery's default (no delay); celery-types asks for a float.
-                deliver_message.apply_async(
+                _task(DELIVER_MESSAGE).apply_async(
                     (batch[0],),
                     countdown=countdown,  # type: ignore[arg-type]
                     retry=True,
                     retry_policy=PUBLISH_RETRY_POLICY,
                 )
             else:
-                deliver_messages.apply_async(
+                _task(DELIVER_MESSAGES).apply_async(
                     (list(batch),),
                     countdown=countdown,  # type: ignore[arg-type]
                     retry=True,
@@ -72,3 +82,15 @@ def enqueue(message_ids: Sequence[int], *, countdown: float | None = None) -> in
             return done
         done += len(batch)
     return done
+
+
+def _task(name: str) -> Task:
+    """The registered task called ``name``, so that its options and the app's eager mode
+    apply as if it had been imported.
+
+    A process that has not imported its apps' task modules yet (a web process, before its
+    first message) has them loaded by the Celery app, as a worker does at start.
+    """
+    if name not in celery_app.tasks:
+        celery_app.autodiscover_tasks(force=True)
+    return celery_app.tasks[name]
