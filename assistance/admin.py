@@ -5,7 +5,8 @@
 * A ticket's page (``change_view``) shows the thread with internal notes, the audit trail
   and the forms: reply (with canned replies), note, claim, assign, status, and the one-click
   actions on the tenant file. Each form posts to its own URL under the ticket, which checks
-  the right in the ticket's Crous and calls one service of ``assistance.services``.
+  the right in the ticket's Crous and calls one service of ``assistance.services``
+  (``staff_actions``, ``recovery``).
 * ``dashboard/`` (and ``dashboard.csv``): one Crous' figures, charts drawn as inline SVG.
 """
 
@@ -30,9 +31,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from assistance import selectors, services
+from assistance import selectors
 from assistance.models import AWAITING_STAFF, CannedReply, Ticket, TicketEvent, TicketStatus
 from assistance.portal.forms import MultipleFileField
+from assistance.services import recovery, staff_actions
 from crous_admin.accounts.models import User
 from crous_admin.admin import ScopedModelAdmin
 from crous_admin.api.permissions import user_has_perms_in_crous
@@ -199,7 +201,7 @@ class TicketAdmin(ScopedModelAdmin):
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet[Ticket], **kwargs: Any) -> None:
         tickets = [t for t in queryset if self.has_change_permission(request, t)]
-        result = services.tickets_bulk(by=request.user, tickets=tickets, **kwargs)
+        result = staff_actions.tickets_bulk(by=request.user, tickets=tickets, **kwargs)
         self.message_user(
             request,
             gettext("%(n)d ticket(s) updated.") % {"n": result.done},
@@ -333,13 +335,13 @@ class TicketAdmin(ScopedModelAdmin):
             "transfer_form": transfer_form,
             "media": self.media + transfer_form.media,
             "canned": [
-                (c, services.canned_reply_render(reply=c, ticket=obj, agent=request.user))
+                (c, staff_actions.canned_reply_render(reply=c, ticket=obj, agent=request.user))
                 for c in canned
             ],
             "identity": identity,
-            "account_for_relink": services.account_for_relink(obj),
+            "account_for_relink": recovery.account_for_relink(obj),
             "holding_crous": [
-                c for c in services.crous_holding_file_of(obj.requester_ine) if c.pk != obj.crous_id
+                c for c in recovery.crous_holding_file_of(obj.requester_ine) if c.pk != obj.crous_id
             ]
             if obj.is_duplicate or obj.requester_ine
             else [],
@@ -389,7 +391,7 @@ class TicketAdmin(ScopedModelAdmin):
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.ticket_staff_reply(
+                staff_actions.ticket_staff_reply(
                     by=request.user,
                     ticket=obj,
                     body=form.cleaned_data["body"],
@@ -407,7 +409,7 @@ class TicketAdmin(ScopedModelAdmin):
         form = NoteForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.ticket_add_note(
+                staff_actions.ticket_add_note(
                     by=request.user,
                     ticket=obj,
                     body=form.cleaned_data["body"],
@@ -422,7 +424,7 @@ class TicketAdmin(ScopedModelAdmin):
     def claim_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self._ticket_to_change(request, object_id)
         try:
-            services.ticket_claim(by=request.user, ticket=obj)
+            staff_actions.ticket_claim(by=request.user, ticket=obj)
         except ApplicationError as exc:
             return self._refused(request, obj, exc)
         return self._done(request, obj, gettext("Ticket claimed."))
@@ -436,7 +438,7 @@ class TicketAdmin(ScopedModelAdmin):
                 request, obj, ApplicationError(gettext("No account uses this address."))
             )
         try:
-            services.ticket_assign(by=request.user, ticket=obj, to=to)
+            staff_actions.ticket_assign(by=request.user, ticket=obj, to=to)
         except ApplicationError as exc:
             return self._refused(request, obj, exc)
         return self._done(
@@ -453,7 +455,7 @@ class TicketAdmin(ScopedModelAdmin):
         if not form.is_valid():
             return self._refused(request, obj, ApplicationError(gettext("Unknown status.")))
         try:
-            services.ticket_set_status(
+            staff_actions.ticket_set_status(
                 by=request.user, ticket=obj, status=form.cleaned_data["status"]
             )
         except ApplicationError as exc:
@@ -467,7 +469,7 @@ class TicketAdmin(ScopedModelAdmin):
 
     def verify_identity_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self._ticket_to_change(request, object_id, act=True)
-        matches = services.ticket_verify_identity(by=request.user, ticket=obj)
+        matches = recovery.ticket_verify_identity(by=request.user, ticket=obj)
         if not matches:
             message = gettext("No tenant file of this Crous matches the INE or the name given.")
         elif any(m.full for m in matches):
@@ -491,7 +493,7 @@ class TicketAdmin(ScopedModelAdmin):
         obj = self._ticket_to_change(request, object_id, act=True)
         tenant_file = self._tenant_file(request, obj)
         try:
-            services.ticket_resend_code(by=request.user, ticket=obj, tenant_file=tenant_file)
+            recovery.ticket_resend_code(by=request.user, ticket=obj, tenant_file=tenant_file)
         except ApplicationError as exc:
             return self._refused(request, obj, exc)
         return self._done(
@@ -505,7 +507,7 @@ class TicketAdmin(ScopedModelAdmin):
         obj = self._ticket_to_change(request, object_id, act=True)
         tenant_file = self._tenant_file(request, obj)
         try:
-            services.ticket_relink_account(by=request.user, ticket=obj, tenant_file=tenant_file)
+            recovery.ticket_relink_account(by=request.user, ticket=obj, tenant_file=tenant_file)
         except ApplicationError as exc:
             return self._refused(request, obj, exc)
         return self._done(
@@ -521,7 +523,7 @@ class TicketAdmin(ScopedModelAdmin):
             if not user_has_perms_in_crous(request.user, [ACT], unit.residence.crous_id):
                 raise PermissionDenied
             try:
-                new_file = services.ticket_start_transfer(
+                new_file = recovery.ticket_start_transfer(
                     by=request.user,
                     ticket=obj,
                     tenant_file=tenant_file,
@@ -552,7 +554,7 @@ class TicketAdmin(ScopedModelAdmin):
         if target is None:
             return self._refused(request, obj, ApplicationError(gettext("Choose a Crous.")))
         try:
-            services.ticket_move_to_crous(by=request.user, ticket=obj, crous=target)
+            recovery.ticket_move_to_crous(by=request.user, ticket=obj, crous=target)
         except ApplicationError as exc:
             return self._refused(request, obj, exc)
         message = gettext("Ticket moved to %(crous)s.") % {"crous": target.name}

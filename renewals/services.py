@@ -482,7 +482,7 @@ def renewal_confirmation_late_escalate(
     when another run already had).
     """
     from assistance.models import TicketCategory
-    from assistance.services import ticket_open_for_student
+    from assistance.services.opening import ticket_open_for_student
 
     now = now or timezone.now()
     with scopes_disabled(), transaction.atomic():
