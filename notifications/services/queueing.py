@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,9 +18,6 @@ from notifications.policy import DeliveryPolicy, delivery_policy
 from notifications.rendering import templates_check
 from notifications.services import dispatch
 from residences.models import Crous
-
-logger = logging.getLogger(__name__)
-
 
 # Keeps ``IN (...)`` lists under every database's parameter limit.
 CHUNK = 500
