@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from celery import current_app as celery_app
 from django.utils import timezone
 
-from crous_admin.celery import app as celery_app
 from notifications.policy import delivery_policy
 
 if TYPE_CHECKING:
