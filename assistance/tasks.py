@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from assistance.services import tickets_escalate_overdue
+from assistance.services.escalation import tickets_escalate_overdue
 
 
 @shared_task(name="assistance.tasks.escalate_overdue_tickets", ignore_result=True)

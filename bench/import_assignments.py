@@ -203,7 +203,7 @@ def raw_rows(crous: Any, data: bytes) -> tuple[list[Any], list[Any]]:
     from crous_admin.academic_year import academic_year_of
     from residences.models import HousingUnit
     from tenants.codes import code_generate, code_hmac
-    from tenants.imports import _parse_date, _parse_phone
+    from tenants.imports.parsing import _parse_date, _parse_phone
     from tenants.models import CodeDelivery, Student, TenantFile, TenantFileStatus
 
     units = {
@@ -296,7 +296,7 @@ class ImportMeasures:
 
 
 def measure_validate(crous: Any, by: Any, data: bytes) -> Measure:
-    from tenants.imports import assignments_import
+    from tenants.imports.assignments import assignments_import
 
     with timed() as elapsed:
         report = assignments_import(crous=crous, by=by, data=data, dry_run=True)
@@ -306,20 +306,22 @@ def measure_validate(crous: Any, by: Any, data: bytes) -> Measure:
 
 
 def measure_import(crous: Any, by: Any, data: bytes, *, profile: bool = False) -> ImportMeasures:
-    from notifications import services
-    from tenants import imports
+    from notifications.services import dispatch
+    from tenants.imports import assignments, writing
 
     profiler = cProfile.Profile() if profile else None
     with (
         # The outbox's part of the import: building and inserting the code emails.
-        Stopwatch(imports, "tenant_codes_queue_emails", lambda *, issued: len(issued)) as outbox,
+        Stopwatch(writing, "tenant_codes_queue_emails", lambda *, issued: len(issued)) as outbox,
         # After the commit: one delivery task per message (the outbox's doorbells).
-        Stopwatch(services, "_enqueue", lambda ids, **_kw: len(ids)) as doorbells,
+        Stopwatch(dispatch, "enqueue", lambda ids, **_kw: len(ids)) as doorbells,
         timed() as elapsed,
     ):
         if profiler:
             profiler.enable()
-        report = imports.assignments_import(crous=crous, by=by, data=data, source_name="bench.csv")
+        report = assignments.assignments_import(
+            crous=crous, by=by, data=data, source_name="bench.csv"
+        )
         if profiler:
             profiler.disable()
     if not report.imported:
@@ -478,7 +480,7 @@ def section(body: str, facts: list[str]) -> str:
             "## Bulk import of an allocation result",
             "",
             "`python -m bench.import_assignments` (`--help` for the knobs): "
-            "`tenants.imports.assignments_import` (the service behind `manage.py "
+            "`tenants.imports.assignments.assignments_import` (the service behind `manage.py "
             "import_assignments` and the back-office upload) against a raw `bulk_create` of "
             "the same Student and TenantFile rows with every value precomputed (no checks, "
             "no history, no outbox), in the same run, on two temporary Crous of the same "
@@ -493,12 +495,12 @@ def section(body: str, facts: list[str]) -> str:
             "writes two (the student, the file, their history rows, the unit's history row, "
             "the outbox message) and updates the unit, and it reads what the checks need (a "
             "few queries per 1,000 lines, none per line). The history rows are copied by the "
-            "database (`INSERT … SELECT`, tenants/imports.py): building them in Python "
+            "database (`INSERT … SELECT`, tenants/imports/writing.py): building them in Python "
             "through django-simple-history's `bulk_create_with_history` took 12 s more at "
             "50,000 lines. The outbox's share (its own row says how much) is "
             "`message_queue_bulk`: the messages' INSERT, and its check and re-read of every "
             "idempotency key. After the commit the outbox enqueues one delivery task per "
-            "email (notifications/services.py); that line is timed against an in-memory "
+            "email (notifications/services/dispatch.py); that line is timed against an in-memory "
             "broker, so a real broker's round trips come on top. The ratio target is met "
             "without the outbox's share and missed with it: its re-read of every message "
             "(with its Crous) and its check of every key before inserting are about a third "

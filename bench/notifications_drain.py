@@ -231,8 +231,8 @@ def queue(
     from django.db import transaction
     from django.test import override_settings
 
-    from notifications import services
-    from notifications.services import MessageSpec, message_queue_bulk
+    from notifications.services import dispatch
+    from notifications.services.queueing import MessageSpec, message_queue_bulk
 
     specs = [
         MessageSpec(
@@ -254,7 +254,7 @@ def queue(
             messages = message_queue_bulk(messages=specs)
     else:
         # In-process: the rows only; the drain below plays the worker's part.
-        with patch.object(services, "_schedule"), transaction.atomic():
+        with patch.object(dispatch, "schedule"), transaction.atomic():
             messages = message_queue_bulk(messages=specs)
     tasks = " + one task per batch on Redis" if batched else " + one task each on Redis"
     label = f"queue (bulk insert{tasks if enqueue else ''})"

@@ -136,7 +136,7 @@ def setup(count: int) -> tuple[Any, list[tuple[int, str]]]:
     from crous_admin.academic_year import academic_year_of
     from crous_admin.accounts.models import User
     from renewals.models import RenewalWindow
-    from renewals.services import renewal_window_create
+    from renewals.services.windows import renewal_window_create
     from residences.models import Crous, HousingUnit, Residence
     from tenants.ine import bea_ine
     from tenants.models import Student, TenantFile, TenantFileStatus
@@ -313,7 +313,7 @@ def promise_after_72_hours(crous: Any) -> Promise:
 
     from renewals.models import RenewalRequest, RenewalWindow
     from renewals.selectors import window_dashboard
-    from renewals.services import renewal_confirmations_track
+    from renewals.services.confirmations import renewal_confirmations_track
 
     with scopes_disabled():
         requests = RenewalRequest.objects.filter(crous=crous, submitted_at__isnull=False)

@@ -24,7 +24,7 @@ from notifications.delivery import recipient_normalized
 from notifications.models import DeliveryAttempt, Message
 from notifications.rendering import known_template_keys
 from notifications.selectors import late_q, outbox_counts
-from notifications.services import messages_retry
+from notifications.services.sweep import messages_retry
 
 
 class TemplateKeyFilter(admin.SimpleListFilter):

@@ -4,7 +4,7 @@ A ``Message`` row is written in the same transaction as the business change that
 (a renewal confirmed, a code issued…), so the message exists if and only if the change
 committed. Celery is only the doorbell that gets it delivered soon; this table is the
 source of truth, and a periodic sweep rings the bell again for any message whose task was
-lost. How and with which guarantees: ``notifications/services.py`` and docs/notifications.md.
+lost. How and with which guarantees: ``notifications/services/`` and docs/notifications.md.
 """
 
 from __future__ import annotations

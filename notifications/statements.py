@@ -57,7 +57,7 @@ def _statements(vendor: str) -> _Statements:
             "RETURNING *"
         ),
         crous=f"SELECT * FROM {q(Crous._meta.db_table)} WHERE {q('id')} = %s",  # noqa: S608
-        # Only the claim's owner may record the outcome (see services._record_success).
+        # Only the claim's owner may record the outcome (see services.sending._record_success).
         mark_sent=(
             f"UPDATE {message} SET {q('status')} = %s, {q('sent_at')} = %s, "  # noqa: S608
             f"{q('provider_message_id')} = %s, {q('last_error')} = %s, "

@@ -1,11 +1,12 @@
-"""Celery tasks of the outbox: thin, id in, the service decides (notifications/services.py)."""
+"""Celery tasks of the outbox: thin, id in, the service decides (notifications/services/)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import DatabaseError
 
-from notifications.services import message_deliver, message_deliver_batch, message_sweep
+from notifications.services.sending import message_deliver, message_deliver_batch
+from notifications.services.sweep import message_sweep
 
 
 @shared_task(

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crous_admin.admin import ScopedModelAdmin, ServiceBackedAdminMixin, ServiceModelForm
 from crous_admin.errors import ApplicationError
-from renewals import selectors, services
+from renewals import selectors
 from renewals.eligibility import eligibility_check
 from renewals.models import ReminderPreference, RenewalRequest, RenewalWindow, RequestStatus
+from renewals.services import decisions, windows
 
 # --- Windows ----------------------------------------------------------------------------------
 
@@ -33,15 +34,13 @@ class RenewalWindowForm(ServiceModelForm):
 
     class Meta:
         model = RenewalWindow
-        fields = services.WINDOW_FIELDS
+        fields = windows.WINDOW_FIELDS
 
     def call_service(self) -> RenewalWindow:
-        data = {name: self.cleaned_data[name] for name in services.WINDOW_FIELDS}
+        data = {name: self.cleaned_data[name] for name in windows.WINDOW_FIELDS}
         if self.instance.pk:
-            return services.renewal_window_update(
-                by=self.request_user, window=self.instance, **data
-            )
-        return services.renewal_window_create(
+            return windows.renewal_window_update(by=self.request_user, window=self.instance, **data)
+        return windows.renewal_window_create(
             by=self.request_user, crous=self.cleaned_data["crous"], **data
         )
 
@@ -61,7 +60,7 @@ class RenewalWindowAdmin(ServiceBackedAdminMixin, ScopedModelAdmin):
     list_filter = ("academic_year", "dse_rule", "crous")
     list_select_related = ("crous",)
     ordering = ("-academic_year", "crous__name", "opens_on")
-    fields = ("crous", *services.WINDOW_FIELDS)
+    fields = ("crous", *windows.WINDOW_FIELDS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RenewalWindow]:
         return super().get_queryset(request).select_related("crous")  # its time zone
@@ -255,7 +254,7 @@ class RenewalRequestAdmin(ScopedModelAdmin):
     ) -> None:
         allowed = [r for r in renewals if self._verb_allowed_in_crous(request, "change", r)]
         try:
-            result = services.renewal_requests_decide_bulk(
+            result = decisions.renewal_requests_decide_bulk(
                 renewal_requests=allowed, by=request.user, approve=approve, reason=reason
             )
         except ApplicationError as exc:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from renewals.services import renewal_confirmations_track, renewal_reminders_send
+from renewals.services.confirmations import renewal_confirmations_track
+from renewals.services.reminders import renewal_reminders_send
 
 
 @shared_task(ignore_result=True)

@@ -33,7 +33,8 @@ from django.views import View
 from crous_admin.api.permissions import user_has_perms_in_crous
 from crous_admin.errors import ApplicationError
 from residences.models import Crous
-from tenants.imports import IMPORT_PERMISSION, ImportReport, assignments_import
+from tenants.imports.assignments import IMPORT_PERMISSION, assignments_import
+from tenants.imports.report import ImportReport
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin

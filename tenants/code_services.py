@@ -23,7 +23,7 @@ from django_scopes import scopes_disabled
 from crous_admin.errors import ApplicationError, ConflictError
 from crous_admin.history import record_author
 from notifications.models import Channel
-from notifications.services import MessageSpec, message_queue_bulk
+from notifications.services.queueing import MessageSpec, message_queue_bulk
 from residences.models import HousingUnit, UnitStatus
 from tenants.codes import code_display, code_generate, code_hmac
 from tenants.models import (

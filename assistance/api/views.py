@@ -22,7 +22,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assistance import selectors, services
+from assistance import selectors
 from assistance.api.filters import PARAMETERS, QueueFilterBackend
 from assistance.api.serializers import (
     AssignSerializer,
@@ -41,6 +41,7 @@ from assistance.api.serializers import (
     queue_rows_render,
 )
 from assistance.models import AWAITING_STAFF, Ticket
+from assistance.services import opening, recovery, staff_actions, threads
 from crous_admin.accounts.models import User
 from crous_admin.api.permissions import CrousModelPermissions, IsCrousStaff
 from crous_admin.api.schema import LIST_ERRORS, READ_ERRORS, error_responses
@@ -115,7 +116,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str | None = None) -> Response:
         """Assigns the ticket to the caller (409 when someone else has it)."""
-        ticket = services.ticket_claim(by=request_user(request), ticket=self.get_object())
+        ticket = staff_actions.ticket_claim(by=request_user(request), ticket=self.get_object())
         return _detail(ticket, request)
 
     @extend_schema(
@@ -132,7 +133,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         if email and to is None:
             raise ApplicationError(_("No account uses this address."), field="assignee")
         return _detail(
-            services.ticket_assign(by=request_user(request), ticket=ticket, to=to), request
+            staff_actions.ticket_assign(by=request_user(request), ticket=ticket, to=to), request
         )
 
     @extend_schema(
@@ -144,7 +145,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         ticket = self.get_object()
         params = StatusSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        ticket = services.ticket_set_status(
+        ticket = staff_actions.ticket_set_status(
             by=request_user(request), ticket=ticket, status=params.validated_data["status"]
         )
         return _detail(ticket, request)
@@ -158,7 +159,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         ticket = self.get_object()
         params = StaffReplySerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        services.ticket_staff_reply(
+        staff_actions.ticket_staff_reply(
             by=request_user(request),
             ticket=ticket,
             body=params.validated_data["body"],
@@ -174,7 +175,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         ticket = self.get_object()
         params = BodySerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        services.ticket_add_note(
+        staff_actions.ticket_add_note(
             by=request_user(request),
             ticket=ticket,
             body=params.validated_data["body"],
@@ -186,7 +187,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"], url_path="verify-identity")
     def verify_identity(self, request: Request, pk: str | None = None) -> Response:
         """Which of name, INE and residence given match a tenant file of the Crous."""
-        matches = services.ticket_verify_identity(
+        matches = recovery.ticket_verify_identity(
             by=request_user(request), ticket=self.get_object()
         )
         return Response({"matches": [m.as_detail() for m in matches]})
@@ -200,7 +201,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         ticket = self.get_object()
         params = TenantFileRefSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        services.ticket_resend_code(
+        recovery.ticket_resend_code(
             by=request_user(request),
             ticket=ticket,
             tenant_file=self._file(ticket, params.validated_data),
@@ -217,7 +218,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         ticket = self.get_object()
         params = TenantFileRefSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        services.ticket_relink_account(
+        recovery.ticket_relink_account(
             by=request_user(request),
             ticket=ticket,
             tenant_file=self._file(ticket, params.validated_data),
@@ -239,7 +240,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
                 HousingUnit.objects.select_related("residence"), pk=data["unit"]
             )
         self.check_crous_permission(unit.residence.crous_id)
-        services.ticket_start_transfer(
+        recovery.ticket_start_transfer(
             by=request_user(request),
             ticket=ticket,
             tenant_file=self._file(ticket, data),
@@ -258,7 +259,7 @@ class TicketViewSet(CrousScopedReadOnlyViewSet):
         params.is_valid(raise_exception=True)
         with scopes_disabled():
             crous: Crous = get_object_or_404(Crous.objects.all(), pk=params.validated_data["crous"])
-            ticket = services.ticket_move_to_crous(
+            ticket = recovery.ticket_move_to_crous(
                 by=request_user(request), ticket=ticket, crous=crous
             )
             ticket = selectors.tickets_for_queue().get(pk=ticket.pk)
@@ -335,8 +336,8 @@ class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         data = params.validated_data
         with scopes_disabled():
             crous: Crous = get_object_or_404(Crous.objects.filter(is_active=True), pk=data["crous"])
-        services.student_ticket_quota_check(user=request_user(request))
-        ticket = services.ticket_open(
+        opening.student_ticket_quota_check(user=request_user(request))
+        ticket = opening.ticket_open(
             crous=crous,
             category=data["category"],
             subject=data["subject"],
@@ -358,7 +359,7 @@ class MyTicketViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSet):
         ticket = self.get_object()
         params = BodySerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        services.ticket_student_reply(
+        threads.ticket_student_reply(
             ticket=ticket,
             user=request_user(request),
             body=params.validated_data["body"],

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_scopes import scopes_disabled
 
-from assistance import selectors, services
+from assistance import selectors
 from assistance.models import AWAITING_STAFF, Attachment, Ticket, TicketCategory
 from assistance.portal.forms import LostAccessForm, ReplyForm, TicketForm
+from assistance.services import lost_access_requests, opening, threads
 from crous_admin.api.permissions import user_has_perms_in_crous
 from crous_admin.client_ip import client_ip
 from crous_admin.errors import ApplicationError
@@ -58,8 +59,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.student_ticket_quota_check(user=request.user)
-            ticket = services.ticket_open(
+            opening.student_ticket_quota_check(user=request.user)
+            ticket = opening.ticket_open(
                 crous=data["crous"],
                 category=data["category"],
                 subject=data["subject"],
@@ -90,7 +91,7 @@ def _thread_page(
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.ticket_student_reply(
+            threads.ticket_student_reply(
                 ticket=ticket,
                 user=request.user if request.user.is_authenticated else None,
                 body=form.cleaned_data["body"],
@@ -138,7 +139,7 @@ def thread(request: HttpRequest, token: str) -> HttpResponse:
     """The thread of someone who wrote without an account, through the signed link of the
     emails (lost access)."""
     try:
-        ticket = services.ticket_from_thread_token(token)
+        ticket = threads.ticket_from_thread_token(token)
     except ApplicationError as exc:
         raise Http404 from exc
     return _thread_page(
@@ -153,7 +154,7 @@ def lost_access(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.lost_access_request_submit(
+            lost_access_requests.lost_access_request_submit(
                 crous=data["crous"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -191,7 +192,7 @@ def lost_access_confirm(request: HttpRequest, token: str) -> HttpResponse:
             {"title": _("Confirm my request")},
         )
     try:
-        ticket = services.lost_access_request_confirm(token=token)
+        ticket = lost_access_requests.lost_access_request_confirm(token=token)
     except ApplicationError as exc:
         return render(
             request,
@@ -204,7 +205,7 @@ def lost_access_confirm(request: HttpRequest, token: str) -> HttpResponse:
         "assistance/portal/lost_access_confirmed.html",
         {
             "ticket": ticket,
-            "thread_url": services.thread_url(ticket),
+            "thread_url": threads.thread_url(ticket),
             "title": _("Request confirmed"),
         },
     )

@@ -12,8 +12,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
 
-from assistance import services
 from assistance.models import LostAccessRequest, Ticket, TicketCategory, TicketEvent
+from assistance.services import lost_access_requests, opening, recovery
 from crous_admin.accounts.roles import Role
 from crous_admin.errors import ApplicationError, ConflictError
 from notifications.models import Message
@@ -52,7 +52,7 @@ def assigned(bordeaux, bordeaux_officer):
 
 
 def _lost_access_ticket(crous, tenant_file, *, name="chloe lefevre dupont", residence="bosquet"):
-    return services.ticket_open(
+    return opening.ticket_open(
         crous=crous,
         category=TicketCategory.LOST_ACCESS,
         subject="Lost access",
@@ -75,7 +75,7 @@ def test_verify_identity_says_which_of_name_ine_and_residence_match(
 ):
     ticket = _lost_access_ticket(bordeaux, assigned.tenant_file, residence="Village 9")
 
-    (match,) = services.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
+    (match,) = recovery.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
 
     assert match.tenant_file == assigned.tenant_file
     assert (match.name, match.ine, match.residence) == (True, True, False)
@@ -90,7 +90,7 @@ def test_verify_identity_finds_nothing_in_another_crous(versailles, assigned):
     agent = StaffMembershipFactory(crous=versailles, role=Role.ASSISTANCE_AGENT).user
     ticket = _lost_access_ticket(versailles, assigned.tenant_file)
 
-    assert services.ticket_verify_identity(by=agent, ticket=ticket) == []
+    assert recovery.ticket_verify_identity(by=agent, ticket=ticket) == []
 
 
 def test_resend_code_issues_a_new_code_and_the_old_one_dies(bordeaux, bordeaux_agent, assigned):
@@ -98,7 +98,7 @@ def test_resend_code_issues_a_new_code_and_the_old_one_dies(bordeaux, bordeaux_a
     old_code = assigned.code
     account = UserFactory(email="chloe@etu.example")
 
-    services.ticket_resend_code(by=bordeaux_agent, ticket=ticket, tenant_file=assigned.tenant_file)
+    recovery.ticket_resend_code(by=bordeaux_agent, ticket=ticket, tenant_file=assigned.tenant_file)
 
     new_code = _latest_code(assigned.tenant_file)
     with pytest.raises(CodeRefused):
@@ -118,7 +118,7 @@ def test_relink_is_refused_before_the_identity_is_verified(bordeaux, bordeaux_ag
     ticket = _lost_access_ticket(bordeaux, assigned.tenant_file)
 
     with pytest.raises(ConflictError) as refused:
-        services.ticket_relink_account(
+        recovery.ticket_relink_account(
             by=bordeaux_agent, ticket=ticket, tenant_file=assigned.tenant_file
         )
 
@@ -130,10 +130,10 @@ def test_relink_is_refused_when_only_part_of_the_identity_matched(
 ):
     UserFactory(email="chloe.new@etu.example")
     ticket = _lost_access_ticket(bordeaux, assigned.tenant_file, residence="Village 9")
-    services.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
+    recovery.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
 
     with pytest.raises(ConflictError):
-        services.ticket_relink_account(
+        recovery.ticket_relink_account(
             by=bordeaux_agent, ticket=ticket, tenant_file=assigned.tenant_file
         )
 
@@ -145,9 +145,9 @@ def test_relink_moves_the_file_from_the_lost_account_to_the_new_one(
     tenant_code_redeem(user=old_account, raw_code=assigned.code)
     new_account = UserFactory(email="chloe.new@etu.example")
     ticket = _lost_access_ticket(bordeaux, assigned.tenant_file)
-    services.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
+    recovery.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
 
-    services.ticket_relink_account(
+    recovery.ticket_relink_account(
         by=bordeaux_agent, ticket=ticket, tenant_file=assigned.tenant_file
     )
 
@@ -163,10 +163,10 @@ def test_relink_without_an_account_for_the_address_says_what_to_do(
     bordeaux, bordeaux_agent, assigned
 ):
     ticket = _lost_access_ticket(bordeaux, assigned.tenant_file)
-    services.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
+    recovery.ticket_verify_identity(by=bordeaux_agent, ticket=ticket)
 
     with pytest.raises(ConflictError) as refused:
-        services.ticket_relink_account(
+        recovery.ticket_relink_account(
             by=bordeaux_agent, ticket=ticket, tenant_file=assigned.tenant_file
         )
 
@@ -179,7 +179,7 @@ def test_start_transfer_uses_the_transfer_service_and_is_audited(
     ticket = _lost_access_ticket(bordeaux, assigned.tenant_file)
     unit = HousingUnitFactory(residence__crous=versailles)
 
-    new_file = services.ticket_start_transfer(
+    new_file = recovery.ticket_start_transfer(
         by=bordeaux_agent,
         ticket=ticket,
         tenant_file=assigned.tenant_file,
@@ -202,12 +202,12 @@ def test_an_action_on_a_file_of_another_crous_is_refused(bordeaux, versailles, b
         category="other",
         subject="x",
         requester_email="a@b.example",
-        created_at=services.timezone.now(),
-        due_at=services.timezone.now(),
+        created_at=timezone.now(),
+        due_at=timezone.now(),
     )
 
     with pytest.raises(ApplicationError) as refused:
-        services.ticket_resend_code(
+        recovery.ticket_resend_code(
             by=bordeaux_agent, ticket=ticket, tenant_file=TenantFileFactory(crous=versailles)
         )
 
@@ -228,11 +228,11 @@ def _submit(crous, **kwargs):
         "body": "I changed my email address.",
         "ip": "192.0.2.1",
     }
-    return services.lost_access_request_submit(**{**data, **kwargs})
+    return lost_access_requests.lost_access_request_submit(**{**data, **kwargs})
 
 
 def _token_from_email():
-    message = Message.objects.get(template_key=services.CONFIRM_TEMPLATE)
+    message = Message.objects.get(template_key=lost_access_requests.CONFIRM_TEMPLATE)
     return message, message.context["confirm_url"].rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -243,7 +243,7 @@ def test_lost_access_form_reaches_the_queue_only_once_confirmed(bordeaux):
     message, token = _token_from_email()
     assert message.recipient == "chloe.new@etu.example"
 
-    ticket = services.lost_access_request_confirm(token=token)
+    ticket = lost_access_requests.lost_access_request_confirm(token=token)
 
     assert ticket.category == TicketCategory.LOST_ACCESS
     assert ticket.requester_ine == "1234567890Z"
@@ -253,7 +253,7 @@ def test_lost_access_form_reaches_the_queue_only_once_confirmed(bordeaux):
     request.refresh_from_db()
     assert request.ticket == ticket
     # Following the link again gives the same ticket.
-    assert services.lost_access_request_confirm(token=token) == ticket
+    assert lost_access_requests.lost_access_request_confirm(token=token) == ticket
     assert Ticket.objects.count() == 1
 
 
@@ -262,7 +262,7 @@ def test_a_forged_or_expired_confirmation_link_is_refused(bordeaux):
     forged = signing.dumps({"r": request.pk}, salt="another-salt")
 
     with pytest.raises(ApplicationError) as refused:
-        services.lost_access_request_confirm(token=forged)
+        lost_access_requests.lost_access_request_confirm(token=forged)
     assert refused.value.status == 404
 
     _message, token = _token_from_email()
@@ -270,26 +270,26 @@ def test_a_forged_or_expired_confirmation_link_is_refused(bordeaux):
         time_machine.travel(timezone.now() + timedelta(days=3)),
         pytest.raises(ApplicationError) as expired,
     ):
-        services.lost_access_request_confirm(token=token)
+        lost_access_requests.lost_access_request_confirm(token=token)
     assert expired.value.code == "link_expired"
     assert not Ticket.objects.exists()
 
 
 @pytest.mark.usefixtures("process_local_cache")
 def test_lost_access_form_is_throttled_per_connection(bordeaux):
-    for n in range(services.LOST_ACCESS_PER_IP_PER_HOUR):
+    for n in range(lost_access_requests.LOST_ACCESS_PER_IP_PER_HOUR):
         _submit(bordeaux, email=f"p{n}@etu.example")
 
     with pytest.raises(ApplicationError) as refused:
         _submit(bordeaux, email="another@etu.example")
 
     assert refused.value.status == 429
-    assert LostAccessRequest.objects.count() == services.LOST_ACCESS_PER_IP_PER_HOUR
+    assert LostAccessRequest.objects.count() == lost_access_requests.LOST_ACCESS_PER_IP_PER_HOUR
 
 
 @pytest.mark.usefixtures("process_local_cache")
 def test_lost_access_form_is_throttled_per_contact_address(bordeaux):
-    for n in range(services.LOST_ACCESS_PER_EMAIL_PER_DAY):
+    for n in range(lost_access_requests.LOST_ACCESS_PER_EMAIL_PER_DAY):
         _submit(bordeaux, ip=f"192.0.2.{n + 10}")
 
     with pytest.raises(ApplicationError) as refused:

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assistance import services
 from assistance.models import TicketCategory, TicketEvent, TicketStatus
+from assistance.services import opening, threads
 from assistance.tests.factories import CannedReplyFactory, TicketFactory
 from crous_admin.accounts.roles import Role
 from notifications.models import Message
@@ -70,7 +70,7 @@ def test_the_queue_costs_the_same_queries_whatever_the_number_of_rows(
 def test_a_reply_with_a_canned_text_reaches_the_student(
     client, bordeaux, bordeaux_agent, linked_student
 ):
-    ticket = services.ticket_open(
+    ticket = opening.ticket_open(
         crous=bordeaux, category="other", subject="Q", body="Hello", requester=linked_student
     )
     CannedReplyFactory(crous=bordeaux, title="Spam folder", body="Bonjour {first_name}")
@@ -85,7 +85,7 @@ def test_a_reply_with_a_canned_text_reaches_the_student(
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.RESOLVED
-    assert Message.objects.filter(template_key=services.STAFF_REPLY_TEMPLATE).exists()
+    assert Message.objects.filter(template_key=threads.STAFF_REPLY_TEMPLATE).exists()
 
 
 def test_a_housing_officer_reads_a_ticket_but_cannot_act(client, bordeaux, bordeaux_officer):
@@ -111,7 +111,7 @@ def test_another_crous_ticket_actions_are_404(client, bordeaux, versailles_agent
 def test_verify_identity_and_resend_code_from_the_ticket_page(client, bordeaux, bordeaux_agent):
     tenant_file = TenantFileFactory(crous=bordeaux, code_hmac="x" * 64)
     student = tenant_file.student
-    ticket = services.ticket_open(
+    ticket = opening.ticket_open(
         crous=bordeaux,
         category=TicketCategory.CODE_RESEND,
         subject="Code expired",

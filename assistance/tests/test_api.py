@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from assistance import services
 from assistance.models import Ticket, TicketCategory, TicketEvent, TicketStatus
+from assistance.services import opening, staff_actions
 from assistance.tests.factories import TicketFactory
 from crous_admin.accounts.roles import Role
 from residences.tests.factories import ResidenceFactory, StaffMembershipFactory
@@ -135,7 +135,7 @@ def test_the_queue_costs_the_same_queries_whatever_the_page_size(
 def test_staff_reply_through_the_api_shows_in_the_thread_and_emails(
     api_client, bordeaux, bordeaux_agent, linked_student
 ):
-    ticket = services.ticket_open(
+    ticket = opening.ticket_open(
         crous=bordeaux,
         category=TicketCategory.OTHER,
         subject="Question",
@@ -171,7 +171,7 @@ def test_a_refused_transition_is_a_409_in_the_error_format(api_client, bordeaux,
 def test_verify_then_relink_through_the_api(api_client, bordeaux, bordeaux_agent, unlinked_student):
     tenant_file = TenantFileFactory(crous=bordeaux)
     student = tenant_file.student
-    ticket = services.ticket_open(
+    ticket = opening.ticket_open(
         crous=bordeaux,
         category=TicketCategory.LOST_ACCESS,
         subject="Lost access",
@@ -220,7 +220,7 @@ def test_a_student_writes_and_reads_their_thread_without_internal_notes(
         format="json",
     )
     ticket = Ticket.objects.get(pk=created.json()["id"])
-    services.ticket_add_note(by=bordeaux_agent, ticket=ticket, body="Staff only")
+    staff_actions.ticket_add_note(by=bordeaux_agent, ticket=ticket, body="Staff only")
     detail = api_client.get(reverse("api:me-ticket-detail", args=[ticket.pk]))
 
     assert created.status_code == 201
@@ -232,10 +232,10 @@ def test_a_student_writes_and_reads_their_thread_without_internal_notes(
 def test_a_student_reply_through_the_api_reopens(
     api_client, bordeaux, bordeaux_agent, linked_student
 ):
-    ticket = services.ticket_open(
+    ticket = opening.ticket_open(
         crous=bordeaux, category="other", subject="Q", body="Hello", requester=linked_student
     )
-    services.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Which residence?")
+    staff_actions.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Which residence?")
     api_client.force_login(linked_student)
 
     response = api_client.post(
@@ -301,7 +301,7 @@ PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
 
 
 def _students_ticket(bordeaux, linked_student):
-    return services.ticket_open(
+    return opening.ticket_open(
         crous=bordeaux,
         category=TicketCategory.PAYMENT,
         subject="APL",

@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from assistance import selectors, services
+from assistance import selectors
 from assistance.models import Attachment, Ticket, TicketCategory, TicketStatus
+from assistance.services import lost_access_requests, opening, staff_actions, threads
 from assistance.tests.factories import TicketFactory
 from crous_admin.accounts.roles import Role
 from notifications.models import Message
@@ -83,14 +84,14 @@ def _attachment(ticket, *, internal=False):
     by = None
     if internal:
         by = StaffMembershipFactory(crous=ticket.crous, role=Role.ASSISTANCE_AGENT).user
-        services.ticket_add_note(
+        staff_actions.ticket_add_note(
             by=by,
             ticket=ticket,
             body="note",
             uploads=[SimpleUploadedFile("n.pdf", PDF, "application/pdf")],
         )
     else:
-        services.ticket_student_reply(
+        threads.ticket_student_reply(
             ticket=ticket,
             user=ticket.requester,
             body="see file",
@@ -156,7 +157,9 @@ def test_the_public_lost_access_form_then_its_confirmation_link(client, bordeaux
 
     assert 'id="lost-access-sent"' in response.content.decode()
     assert not Ticket.objects.exists()
-    url = Message.objects.get(template_key=services.CONFIRM_TEMPLATE).context["confirm_url"]
+    url = Message.objects.get(template_key=lost_access_requests.CONFIRM_TEMPLATE).context[
+        "confirm_url"
+    ]
     path = url.removeprefix("http://127.0.0.1:8000")
     # A mail provider's link scanner follows the link: nothing is sent yet.
     assert 'id="lost-access-confirm-form"' in client.get(path).content.decode()
@@ -165,7 +168,7 @@ def test_the_public_lost_access_form_then_its_confirmation_link(client, bordeaux
     ticket = Ticket.objects.get()
     assert f'data-ticket="{ticket.pk}"' in confirmed.content.decode()
     # The signed thread link works without an account.
-    thread = client.get(services.thread_url(ticket).removeprefix("http://127.0.0.1:8000"))
+    thread = client.get(threads.thread_url(ticket).removeprefix("http://127.0.0.1:8000"))
     assert thread.status_code == 200
     assert "Le Bosquet" in thread.content.decode()
 
@@ -229,10 +232,10 @@ def test_without_history_the_expected_answer_is_the_crous_target(bordeaux):
 def test_a_student_opening_many_tickets_in_an_hour_is_throttled(client, bordeaux, linked_student):
     client.force_login(linked_student)
     data = {"crous": bordeaux.pk, "category": "other", "subject": "Hello", "body": "Hi"}
-    for _ in range(services.STUDENT_TICKETS_PER_HOUR):
+    for _ in range(opening.STUDENT_TICKETS_PER_HOUR):
         assert client.post(reverse("assistance_portal:new"), data).status_code == 302
 
     refused = client.post(reverse("assistance_portal:new"), data)
 
     assert refused.status_code == 200  # the form again, with the reason
-    assert Ticket.objects.count() == services.STUDENT_TICKETS_PER_HOUR
+    assert Ticket.objects.count() == opening.STUDENT_TICKETS_PER_HOUR

@@ -9,7 +9,6 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from assistance import services
 from assistance.models import (
     AuthorKind,
     Ticket,
@@ -18,6 +17,7 @@ from assistance.models import (
     TicketMessage,
     TicketStatus,
 )
+from assistance.services import escalation, opening, recovery, staff_actions, threads
 from assistance.tests.factories import CannedReplyFactory, TicketFactory
 from crous_admin.accounts.roles import Role
 from crous_admin.errors import ApplicationError, ConflictError
@@ -41,7 +41,7 @@ def _open(crous, user, **kwargs):
         "subject": "Code not received",
         "body": "I never got my activation code.",
     }
-    return services.ticket_open(crous=crous, requester=user, **{**defaults, **kwargs})
+    return opening.ticket_open(crous=crous, requester=user, **{**defaults, **kwargs})
 
 
 def test_a_student_ticket_is_new_due_in_business_days_and_linked_to_their_file(
@@ -70,8 +70,8 @@ def test_opening_for_a_student_twice_with_the_same_key_gives_one_ticket(linked_s
         "idempotency_key": "renewal-late:42",
     }
 
-    first = services.ticket_open_for_student(**kwargs)
-    second = services.ticket_open_for_student(**kwargs)
+    first = opening.ticket_open_for_student(**kwargs)
+    second = opening.ticket_open_for_student(**kwargs)
 
     assert first.pk == second.pk
     assert Ticket.objects.count() == 1
@@ -82,7 +82,7 @@ def test_opening_for_a_student_twice_with_the_same_key_gives_one_ticket(linked_s
 def test_opening_for_a_student_record_finds_their_file_in_that_crous(bordeaux):
     tenant_file = TenantFileFactory(crous=bordeaux)
 
-    ticket = services.ticket_open_for_student(
+    ticket = opening.ticket_open_for_student(
         crous=bordeaux,
         student_or_tenant_file=tenant_file.student,
         category=TicketCategory.RENEWAL,
@@ -101,14 +101,14 @@ def test_staff_reply_answers_waits_on_the_student_and_emails_a_link_back(
 ):
     ticket = _open(bordeaux, linked_student)
 
-    services.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Here is how to do it.")
+    staff_actions.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Here is how to do it.")
 
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.WAITING
     assert ticket.first_response_at is not None
     assert ticket.due_at is None  # the student has the hand
     assert ticket.assigned_to == bordeaux_agent
-    email = Message.objects.get(template_key=services.STAFF_REPLY_TEMPLATE)
+    email = Message.objects.get(template_key=threads.STAFF_REPLY_TEMPLATE)
     assert email.recipient == linked_student.email
     assert email.context["thread_url"].endswith(f"/assistance/{ticket.pk}/")
     assert email.context["body"] == "Here is how to do it."
@@ -118,10 +118,10 @@ def test_a_student_reply_reopens_a_waiting_ticket_with_a_new_due_time(
     bordeaux, bordeaux_agent, linked_student
 ):
     ticket = _open(bordeaux, linked_student)
-    services.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Which residence?")
+    staff_actions.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Which residence?")
 
     with time_machine.travel(datetime(2026, 3, 16, 9, 0, tzinfo=UTC), tick=False):
-        services.ticket_student_reply(ticket=ticket, user=linked_student, body="Talence.")
+        threads.ticket_student_reply(ticket=ticket, user=linked_student, body="Talence.")
 
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.OPEN
@@ -130,9 +130,9 @@ def test_a_student_reply_reopens_a_waiting_ticket_with_a_new_due_time(
 
 def test_a_student_reply_reopens_a_resolved_ticket(bordeaux, bordeaux_agent, linked_student):
     ticket = _open(bordeaux, linked_student)
-    services.ticket_set_status(by=bordeaux_agent, ticket=ticket, status=TicketStatus.RESOLVED)
+    staff_actions.ticket_set_status(by=bordeaux_agent, ticket=ticket, status=TicketStatus.RESOLVED)
 
-    services.ticket_student_reply(ticket=ticket, user=linked_student, body="Still broken.")
+    threads.ticket_student_reply(ticket=ticket, user=linked_student, body="Still broken.")
 
     ticket.refresh_from_db()
     assert (ticket.status, ticket.resolved_at) == (TicketStatus.OPEN, None)
@@ -140,10 +140,10 @@ def test_a_student_reply_reopens_a_resolved_ticket(bordeaux, bordeaux_agent, lin
 
 def test_a_closed_ticket_takes_no_more_messages(bordeaux, bordeaux_agent, linked_student):
     ticket = _open(bordeaux, linked_student)
-    services.ticket_set_status(by=bordeaux_agent, ticket=ticket, status=TicketStatus.CLOSED)
+    staff_actions.ticket_set_status(by=bordeaux_agent, ticket=ticket, status=TicketStatus.CLOSED)
 
     with pytest.raises(ConflictError) as refused:
-        services.ticket_student_reply(ticket=ticket, user=linked_student, body="Hello?")
+        threads.ticket_student_reply(ticket=ticket, user=linked_student, body="Hello?")
 
     assert refused.value.code == "ticket_closed"
 
@@ -152,19 +152,19 @@ def test_the_workflow_refuses_to_reopen_a_closed_ticket(bordeaux, bordeaux_agent
     ticket = TicketFactory(crous=bordeaux, status=TicketStatus.CLOSED, due_at=None)
 
     with pytest.raises(ConflictError):
-        services.ticket_set_status(by=bordeaux_agent, ticket=ticket, status=TicketStatus.OPEN)
+        staff_actions.ticket_set_status(by=bordeaux_agent, ticket=ticket, status=TicketStatus.OPEN)
 
 
 def test_claiming_opens_a_new_ticket_and_refuses_someone_elses(bordeaux, bordeaux_agent):
     colleague = StaffMembershipFactory(crous=bordeaux, role=Role.ASSISTANCE_AGENT).user
     ticket = TicketFactory(crous=bordeaux)
 
-    services.ticket_claim(by=bordeaux_agent, ticket=ticket)
+    staff_actions.ticket_claim(by=bordeaux_agent, ticket=ticket)
 
     ticket.refresh_from_db()
     assert (ticket.status, ticket.assigned_to) == (TicketStatus.OPEN, bordeaux_agent)
     with pytest.raises(ConflictError):
-        services.ticket_claim(by=colleague, ticket=ticket)
+        staff_actions.ticket_claim(by=colleague, ticket=ticket)
 
 
 def test_assigning_needs_a_staff_member_of_the_tickets_crous(
@@ -173,7 +173,7 @@ def test_assigning_needs_a_staff_member_of_the_tickets_crous(
     ticket = TicketFactory(crous=bordeaux)
 
     with pytest.raises(ApplicationError) as refused:
-        services.ticket_assign(by=bordeaux_agent, ticket=ticket, to=versailles_agent)
+        staff_actions.ticket_assign(by=bordeaux_agent, ticket=ticket, to=versailles_agent)
 
     assert refused.value.code == "not_staff_of_crous"
 
@@ -182,7 +182,7 @@ def test_bulk_actions_apply_each_ticket_and_report_refusals(bordeaux, bordeaux_a
     open_one = TicketFactory(crous=bordeaux)
     closed = TicketFactory(crous=bordeaux, status=TicketStatus.CLOSED, due_at=None)
 
-    result = services.tickets_bulk(
+    result = staff_actions.tickets_bulk(
         by=bordeaux_agent, tickets=[open_one, closed], action="status", status="resolved"
     )
 
@@ -195,10 +195,12 @@ def test_bulk_actions_apply_each_ticket_and_report_refusals(bordeaux, bordeaux_a
 def test_internal_notes_are_not_emailed(bordeaux, bordeaux_agent, linked_student):
     ticket = _open(bordeaux, linked_student)
 
-    note = services.ticket_add_note(by=bordeaux_agent, ticket=ticket, body="Called the residence.")
+    note = staff_actions.ticket_add_note(
+        by=bordeaux_agent, ticket=ticket, body="Called the residence."
+    )
 
     assert note.is_internal
-    assert not Message.objects.filter(template_key=services.STAFF_REPLY_TEMPLATE).exists()
+    assert not Message.objects.filter(template_key=threads.STAFF_REPLY_TEMPLATE).exists()
 
 
 def test_a_pdf_attachment_is_stored_with_a_random_name(
@@ -242,7 +244,7 @@ def test_attachments_are_refused_by_type_content_or_size(
 def test_the_same_ine_writing_to_two_crous_flags_both_tickets(bordeaux, versailles):
     first = TicketFactory(crous=bordeaux, requester_ine="1234567890A")
 
-    second = services.ticket_open(
+    second = opening.ticket_open(
         crous=versailles,
         category=TicketCategory.OTHER,
         subject="Hello",
@@ -263,10 +265,10 @@ def test_moving_a_duplicate_to_the_crous_holding_the_file_clears_the_flag(
     ine = tenant_file.student.ine
     in_bordeaux = TicketFactory(crous=bordeaux, requester_ine=ine, assigned_to=bordeaux_agent)
     TicketFactory(crous=versailles, requester_ine=ine, status=TicketStatus.CLOSED, due_at=None)
-    services._flag_duplicates(in_bordeaux)
+    opening._flag_duplicates(in_bordeaux)
 
-    assert [c.pk for c in services.crous_holding_file_of(ine)] == [versailles.pk]
-    services.ticket_move_to_crous(by=bordeaux_agent, ticket=in_bordeaux, crous=versailles)
+    assert [c.pk for c in recovery.crous_holding_file_of(ine)] == [versailles.pk]
+    recovery.ticket_move_to_crous(by=bordeaux_agent, ticket=in_bordeaux, crous=versailles)
 
     in_bordeaux.refresh_from_db()
     assert in_bordeaux.crous == versailles
@@ -278,7 +280,7 @@ def test_moving_a_duplicate_to_the_crous_holding_the_file_clears_the_flag(
 
 def test_canned_reply_variables_are_filled(bordeaux, bordeaux_agent, linked_student_file):
     bordeaux_agent.first_name, bordeaux_agent.last_name = "Inès", "Agent"
-    ticket = services.ticket_open_for_student(
+    ticket = opening.ticket_open_for_student(
         crous=bordeaux,
         student_or_tenant_file=linked_student_file,
         category=TicketCategory.OTHER,
@@ -288,7 +290,7 @@ def test_canned_reply_variables_are_filled(bordeaux, bordeaux_agent, linked_stud
     )
     reply = CannedReplyFactory(crous=bordeaux, body="Bonjour {first_name}, {ticket}, {agent}, {x}")
 
-    text = services.canned_reply_render(reply=reply, ticket=ticket, agent=bordeaux_agent)
+    text = staff_actions.canned_reply_render(reply=reply, ticket=ticket, agent=bordeaux_agent)
 
     first_name = linked_student_file.student.first_name
     assert text == f"Bonjour {first_name}, #{ticket.pk}, Inès Agent, {{x}}"
@@ -299,11 +301,11 @@ def test_an_overdue_ticket_is_escalated_once_to_its_crous(bordeaux):
     TicketFactory(crous=bordeaux)  # not due yet
     TicketFactory(crous=bordeaux, status=TicketStatus.WAITING, due_at=None)
 
-    assert services.tickets_escalate_overdue() == 1
-    assert services.tickets_escalate_overdue() == 0  # the job ran again: nobody alerted twice
-    assert services.ticket_escalate(ticket_id=overdue.pk) is False
+    assert escalation.tickets_escalate_overdue() == 1
+    assert escalation.tickets_escalate_overdue() == 0  # the job ran again: nobody alerted twice
+    assert escalation.ticket_escalate(ticket_id=overdue.pk) is False
 
-    alert = Message.objects.get(template_key=services.ESCALATION_TEMPLATE)
+    alert = Message.objects.get(template_key=escalation.ESCALATION_TEMPLATE)
     assert alert.recipient == bordeaux.contact_email
     assert alert.context["ticket_id"] == overdue.pk
     assert overdue.events.filter(kind=TicketEvent.Kind.ESCALATED).count() == 1
@@ -314,13 +316,13 @@ def test_a_reopened_ticket_can_be_escalated_again_for_its_new_due_time(
 ):
     ticket = _open(bordeaux, linked_student)
     Ticket.objects.filter(pk=ticket.pk).update(due_at=timezone.now() - timedelta(hours=1))
-    services.tickets_escalate_overdue()
-    services.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Answer")
-    services.ticket_student_reply(ticket=ticket, user=linked_student, body="Not solved")
+    escalation.tickets_escalate_overdue()
+    staff_actions.ticket_staff_reply(by=bordeaux_agent, ticket=ticket, body="Answer")
+    threads.ticket_student_reply(ticket=ticket, user=linked_student, body="Not solved")
     Ticket.objects.filter(pk=ticket.pk).update(due_at=timezone.now() - timedelta(minutes=5))
 
-    assert services.tickets_escalate_overdue() == 1
-    assert Message.objects.filter(template_key=services.ESCALATION_TEMPLATE).count() == 2
+    assert escalation.tickets_escalate_overdue() == 1
+    assert Message.objects.filter(template_key=escalation.ESCALATION_TEMPLATE).count() == 2
 
 
 def test_the_escalation_job_is_declared_in_the_schedule():

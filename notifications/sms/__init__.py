@@ -4,7 +4,7 @@
 ``console`` and ``filebased`` (``SMS_FILE_PATH``, the embedded default) for development,
 ``locmem`` for tests (messages land in ``notifications.sms.outbox``), ``http`` for a real
 provider. Business code does not call this module: it queues a message in the outbox
-(``notifications.services.message_queue``), which calls ``send_sms`` when delivering.
+(``notifications.services.queueing.message_queue``), which calls ``send_sms`` when delivering.
 """
 
 from __future__ import annotations

@@ -208,7 +208,7 @@ def test_the_outbox_list_queries_do_not_grow_with_rows(
 def test_retrying_failed_messages_costs_the_same_queries_whatever_their_number(
     bordeaux, size, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    from notifications.services import messages_retry
+    from notifications.services.sweep import messages_retry
 
     failed = MessageFactory.create_batch(size, crous=bordeaux, status=MessageStatus.FAILED)
     sent = MessageFactory(crous=bordeaux, status=MessageStatus.SENT, sent_at=timezone.now())

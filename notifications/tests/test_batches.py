@@ -14,14 +14,13 @@ from django.utils import timezone
 
 from notifications import sms, statements
 from notifications.models import AttemptOutcome, Channel, Message, MessageStatus
-from notifications.services import (
+from notifications.services.queueing import MessageSpec, message_queue_bulk
+from notifications.services.sending import (
     STAFF_ALERT_TEMPLATE,
     DeliveryOutcome,
-    MessageSpec,
     message_deliver_batch,
-    message_queue_bulk,
-    message_sweep,
 )
+from notifications.services.sweep import message_sweep
 from notifications.tasks import deliver_messages
 from notifications.tests.doorbells import doorbells
 from notifications.tests.factories import MessageFactory
@@ -149,9 +148,9 @@ def test_a_batch_claimed_by_two_workers_at_once_sends_each_message_once(bordeaux
     messages = MessageFactory.create_batch(4, crous=bordeaux)
     a, b, c, d = (m.pk for m in messages)
     second_worker: dict[str, int] = {}
-    from notifications import services
+    from notifications.services import sending
 
-    real_deliver = services.deliver
+    real_deliver = sending.deliver
 
     def first_provider_call(message):
         # When the second worker runs while the first one is at its first provider call
@@ -159,7 +158,7 @@ def test_a_batch_claimed_by_two_workers_at_once_sends_each_message_once(bordeaux
             second_worker.update(message_deliver_batch(message_ids=[b, c, d], worker="w2"))
         return real_deliver(message)
 
-    with patch.object(services, "deliver", side_effect=first_provider_call):
+    with patch.object(sending, "deliver", side_effect=first_provider_call):
         first_worker = message_deliver_batch(message_ids=[a, b, c], worker="w1")
 
     # Then the first one's claim kept b and c: the second sent only d

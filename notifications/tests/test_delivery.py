@@ -13,12 +13,12 @@ from django.utils import timezone
 from notifications import sms
 from notifications.models import AttemptOutcome, Channel, Message, MessageStatus
 from notifications.policy import delivery_policy
-from notifications.services import (
+from notifications.services.queueing import message_queue
+from notifications.services.sending import (
     STAFF_ALERT_TEMPLATE,
     DeliveryOutcome,
     _claim,
     message_deliver,
-    message_queue,
 )
 from notifications.tasks import deliver_message
 from notifications.tests.factories import MessageFactory
@@ -94,7 +94,7 @@ def test_a_claim_past_its_lease_is_taken_over_and_the_lost_attempt_is_recorded(b
 
 def test_a_worker_whose_claim_was_taken_over_cannot_overwrite_the_new_outcome(bordeaux):
     from notifications.delivery import RetryableDeliveryError
-    from notifications.services import _record_failure
+    from notifications.services.sending import _record_failure
 
     message = MessageFactory(crous=bordeaux)
     stale, message = _claim(message.pk, delivery_policy())

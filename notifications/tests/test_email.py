@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications.delivery import message_id_header
 from notifications.models import AttemptOutcome, Message, MessageStatus
-from notifications.services import DeliveryOutcome, message_deliver
+from notifications.services.sending import DeliveryOutcome, message_deliver
 from notifications.tests.backends import FlakyEmailBackend
 from notifications.tests.factories import MessageFactory
 

@@ -36,7 +36,8 @@ from crous_admin import celery_app
 from crous_admin.testing.celery_worker import reset_broker_pools
 from notifications.delivery import message_id_header
 from notifications.models import AttemptOutcome, Channel, Message, MessageStatus
-from notifications.services import MessageSpec, message_queue_bulk, message_sweep
+from notifications.services.queueing import MessageSpec, message_queue_bulk
+from notifications.services.sweep import message_sweep
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from notifications import sms
 from notifications.models import Channel, Message, MessageStatus
-from notifications.services import MessageSpec, message_queue, message_queue_bulk
+from notifications.services.queueing import MessageSpec, message_queue, message_queue_bulk
 from notifications.tasks import deliver_message
 from notifications.tests.doorbells import doorbells
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from notifications import sms
 from notifications.models import Channel, MessageStatus
-from notifications.services import DeliveryOutcome, message_deliver
+from notifications.services.sending import DeliveryOutcome, message_deliver
 from notifications.sms.backends.console import SmsBackend as ConsoleSmsBackend
 from notifications.sms.backends.filebased import SmsBackend as FileSmsBackend
 from notifications.sms.backends.http import SmsBackend as HttpSmsBackend

@@ -13,7 +13,7 @@ from django.utils import timezone
 from notifications import statements
 from notifications.models import AttemptOutcome, Message, MessageStatus
 from notifications.policy import delivery_policy
-from notifications.services import DeliveryOutcome, _claim, _record_success, message_deliver
+from notifications.services.sending import DeliveryOutcome, _claim, _record_success, message_deliver
 from notifications.tests.factories import MessageFactory
 
 

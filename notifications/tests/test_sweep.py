@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from crous_admin.schedule import BEAT_SCHEDULE
 from notifications.models import AttemptOutcome, MessageStatus
-from notifications.services import message_sweep
+from notifications.services.sweep import message_sweep
 from notifications.tasks import deliver_message, sweep_outbox
 from notifications.tests.doorbells import doorbells
 from notifications.tests.factories import MessageFactory
@@ -115,7 +115,7 @@ def test_a_broker_outage_at_commit_loses_nothing(
 ):
     from kombu.exceptions import OperationalError
 
-    from notifications.services import message_queue
+    from notifications.services.queueing import message_queue
 
     settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
     # Given Redis refuses the task when the business transaction commits
@@ -146,11 +146,11 @@ def test_a_broker_outage_at_commit_loses_nothing(
 
 
 def test_long_backoffs_are_left_to_the_sweep_never_to_a_long_celery_countdown():
-    from notifications.services import _schedule
+    from notifications.services.dispatch import schedule
 
     with patch.object(deliver_message, "apply_async") as send:
-        _schedule([1], timezone.now() + timedelta(seconds=90))
-        _schedule([2], timezone.now() + timedelta(hours=2))  # past Redis' visibility timeout
+        schedule([1], timezone.now() + timedelta(seconds=90))
+        schedule([2], timezone.now() + timedelta(hours=2))  # past Redis' visibility timeout
 
     ((args, kwargs),) = send.call_args_list
     assert args == ((1,),)

@@ -37,7 +37,7 @@ from crous_admin.api.views import (
     request_user,
 )
 from crous_admin.errors import ConflictError
-from renewals import selectors, services
+from renewals import selectors
 from renewals.api.filters import RenewalRequestFilterSet, RenewalWindowFilterSet
 from renewals.api.serializers import (
     BulkDecisionResultSerializer,
@@ -51,6 +51,7 @@ from renewals.api.serializers import (
 )
 from renewals.eligibility import eligibility_check, unpaid_rent_for, years_of_stay_for
 from renewals.models import RenewalRequest, RequestSource, RequestStatus
+from renewals.services import decisions, submission, windows
 from tenants.models import TenantFileStatus
 from tenants.selectors import tenant_files_of_student
 
@@ -100,12 +101,12 @@ class RenewalWindowViewSet(CrousScopedCreateUpdateViewSet):
         data = dict(serializer.validated_data)
         crous = data.pop("crous")
         self.check_crous_permission(crous.pk)
-        serializer.instance = services.renewal_window_create(
+        serializer.instance = windows.renewal_window_create(
             by=request_user(self.request), crous=crous, **data
         )
 
     def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.renewal_window_update(
+        serializer.instance = windows.renewal_window_update(
             by=request_user(self.request), window=serializer.instance, **serializer.validated_data
         )
 
@@ -141,7 +142,7 @@ class RenewalRequestViewSet(CrousScopedReadOnlyViewSet):
         renewal = self.get_object()
         params = DecisionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        services.renewal_request_decide(
+        decisions.renewal_request_decide(
             renewal_request=renewal,
             by=request_user(request),
             approve=params.validated_data["decision"] == "approve",
@@ -165,7 +166,7 @@ class RenewalRequestViewSet(CrousScopedReadOnlyViewSet):
         allowed = [
             r for r in visible if user_has_perms_in_crous(request.user, DECIDE_PERMS, r.crous_id)
         ]
-        result = services.renewal_requests_decide_bulk(
+        result = decisions.renewal_requests_decide_bulk(
             renewal_requests=allowed,
             by=request_user(request),
             approve=data["decision"] == "approve",
@@ -234,14 +235,14 @@ class MyRenewalRequestViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSe
         )
         if tenant_file is None:
             raise exceptions.NotFound()
-        submission = services.renewal_request_submit(
+        submitted = submission.renewal_request_submit(
             tenant_file=tenant_file,
             by=request_user(request),
             contact_email=data.get("contact_email", ""),
             contact_phone=data.get("contact_phone", ""),
             source=RequestSource.API,
         )
-        renewal = submission.request
+        renewal = submitted.request
         if renewal.status == RequestStatus.BLOCKED:
             # Recorded (the service committed); the caller is told why and what to do.
             raise ConflictError(
@@ -260,7 +261,7 @@ class MyRenewalRequestViewSet(mixins.CreateModelMixin, CrousScopedReadOnlyViewSe
         # Serialised as it is: its messages were just queued (no read back).
         return Response(
             self.get_serializer(renewal).data,
-            status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
         )
 
 

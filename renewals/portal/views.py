@@ -15,7 +15,8 @@ from renewals.eligibility import eligibility_check
 from renewals.models import RenewalRequest, RequestSource, RequestStatus
 from renewals.portal.forms import RenewalRequestForm
 from renewals.selectors import window_for_file
-from renewals.services import reminder_preference_set, renewal_request_submit, sms_opt_in_of
+from renewals.services.reminders import reminder_preference_set, sms_opt_in_of
+from renewals.services.submission import renewal_request_submit
 from tenants.models import TenantFileStatus
 from tenants.selectors import tenant_files_of_student
 

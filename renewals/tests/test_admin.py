@@ -7,7 +7,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from renewals.models import RenewalRequest, RequestStatus
-from renewals.services import renewal_request_submit
+from renewals.services.submission import renewal_request_submit
 
 pytestmark = pytest.mark.usefixtures("inside_window")
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from notifications.models import Message
 from renewals.models import RenewalRequest, RequestStatus
-from renewals.services import renewal_request_submit
+from renewals.services.submission import renewal_request_submit
 from residences.tests.factories import UserFactory
 from tenants.models import TenantFileStatus
 from tenants.tests.factories import TenantFileFactory

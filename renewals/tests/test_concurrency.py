@@ -1,7 +1,7 @@
 """Fifty submissions of the same renewal at the same instant give one request (PostgreSQL).
 
 A double click, two tabs, an API retry: the file row is locked while the submission decides
-(renewals/services.py), and the unique constraint on (window, file) backs it up.
+(renewals/services/submission.py), and the unique constraint on (window, file) backs it up.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from crous_admin.testing.concurrency import all_at_once
 from notifications.models import Message
 from renewals.models import RenewalRequest
-from renewals.services import renewal_request_submit
+from renewals.services.submission import renewal_request_submit
 
 THREADS = 50
 

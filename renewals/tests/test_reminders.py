@@ -9,11 +9,8 @@ from django.utils import timezone
 
 from notifications.models import Channel, Message
 from renewals.models import ReminderKind, RenewalReminder
-from renewals.services import (
-    reminder_preference_set,
-    renewal_reminders_send,
-    renewal_request_submit,
-)
+from renewals.services.reminders import reminder_preference_set, renewal_reminders_send
+from renewals.services.submission import renewal_request_submit
 from residences.tests.factories import UserFactory
 from tenants.models import TenantFileStatus
 from tenants.tests.factories import TenantFileFactory

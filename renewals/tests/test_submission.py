@@ -11,11 +11,8 @@ from django.core import mail
 from crous_admin.errors import ApplicationError, ConflictError
 from notifications.models import Channel, Message
 from renewals.models import RenewalRequest, RequestStatus
-from renewals.services import (
-    renewal_request_decide,
-    renewal_request_submit,
-    renewal_requests_decide_bulk,
-)
+from renewals.services.decisions import renewal_request_decide, renewal_requests_decide_bulk
+from renewals.services.submission import renewal_request_submit
 from tenants.codes import code_hmac
 from tenants.models import TenantFile
 

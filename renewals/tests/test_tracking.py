@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from notifications.models import Message, MessageStatus
 from renewals.models import RenewalRequest
-from renewals.services import renewal_confirmations_track, renewal_request_submit
+from renewals.services.confirmations import renewal_confirmations_track
+from renewals.services.submission import renewal_request_submit
 
 pytestmark = pytest.mark.usefixtures("inside_window")
 

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 
 from crous_admin.errors import ConflictError
-from renewals.services import renewal_request_submit, renewal_window_create
+from renewals.services.submission import renewal_request_submit
+from renewals.services.windows import renewal_window_create
 from renewals.tests.factories import RenewalWindowFactory
 from residences.tests.factories import CrousFactory
 from tenants.models import TenantFileStatus

@@ -1,4 +1,4 @@
-"""Bulk import of an allocation result (tenants/imports.py) and its command."""
+"""Bulk import of an allocation result (tenants/imports/) and its command."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from crous_admin.errors import ApplicationError, ConflictError
 from notifications.models import Message
 from residences.models import HousingUnit, UnitStatus
 from residences.tests.factories import HousingUnitFactory, ResidenceFactory, UserFactory
-from tenants import imports
 from tenants.code_redemption import tenant_code_redeem
 from tenants.codes import code_hmac
-from tenants.imports import RowError, assignments_import
+from tenants.imports import validation, writing
+from tenants.imports.assignments import assignments_import
+from tenants.imports.report import RowError
 from tenants.ine import bea_ine
 from tenants.models import CodeDelivery, Student, TenantFile, TenantFileStatus
 from tenants.tests.factories import StudentFactory, TenantFileFactory
@@ -569,14 +570,14 @@ def test_quoted_values_blank_lines_and_trailing_delimiters_are_tolerated(
 def test_a_unit_taken_between_the_checks_and_the_writes_fails_the_whole_import(
     bordeaux, village, bordeaux_officer, monkeypatch
 ):
-    check = imports._check_against_database
+    check = validation.check_against_database
 
     def someone_assigns_a002_right_after_the_checks(rows, **kwargs):
         check(rows, **kwargs)
         HousingUnit.objects.filter(number="A002").update(status=UnitStatus.OCCUPIED)
 
     monkeypatch.setattr(
-        imports, "_check_against_database", someone_assigns_a002_right_after_the_checks
+        validation, "check_against_database", someone_assigns_a002_right_after_the_checks
     )
 
     with pytest.raises(ConflictError) as conflict:
@@ -593,7 +594,7 @@ def test_a_code_colliding_with_a_live_one_is_drawn_again(
 ):
     TenantFileFactory(crous=bordeaux, code_hmac=code_hmac("AAAAAAAAAA"))
     draws = iter(["AAAAAAAAAA", "BBBBBBBBBB"])
-    monkeypatch.setattr(imports, "code_generate", lambda: next(draws))
+    monkeypatch.setattr(writing, "code_generate", lambda: next(draws))
 
     report = _import(bordeaux, bordeaux_officer, _csv([_line(1)]))
 
@@ -629,8 +630,8 @@ def test_the_number_of_queries_does_not_grow_with_the_lines(
     expected = 17 + sum(
         _insert_statements(model, count, batch)
         for model, count, batch in [
-            (Student, rows - 1, imports.WRITE_BATCH),
-            (TenantFile, rows, imports.WRITE_BATCH),
+            (Student, rows - 1, writing.WRITE_BATCH),
+            (TenantFile, rows, writing.WRITE_BATCH),
             (Message, rows, 500),
         ]
     )
@@ -652,8 +653,8 @@ def _insert_statements(model, count: int, batch: int) -> int:
 
 
 def test_the_lookups_are_batched_per_thousand_lines(bordeaux, bordeaux_officer, monkeypatch):
-    monkeypatch.setattr(imports, "LOOKUP_BATCH", 2)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(validation, "LOOKUP_BATCH", 2)
+    monkeypatch.setattr(writing, "WRITE_BATCH", 2)
     residence = ResidenceFactory(crous=bordeaux, code="village-1")
     for n in range(1, 6):
         HousingUnitFactory(residence=residence, number=f"A{n:03d}")

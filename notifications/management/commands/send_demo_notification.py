@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from notifications.models import Channel
-from notifications.services import message_queue
+from notifications.services.queueing import message_queue
 from residences.models import Crous
 
 

@@ -1,8 +1,8 @@
 """``manage.py import_assignments FILE --crous CODE [--dry-run] [--by EMAIL]``.
 
 Imports an allocation result (CSV, format in docs/imports.md) through
-``tenants.imports.assignments_import``: every line is checked first; when one is bad, the
-report of every bad line is printed and nothing is imported (exit code 1).
+``tenants.imports.assignments.assignments_import``: every line is checked first; when one is
+bad, the report of every bad line is printed and nothing is imported (exit code 1).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from tqdm import tqdm
 
 from crous_admin.errors import ApplicationError
 from residences.models import Crous
-from tenants.imports import ImportReport, assignments_import
+from tenants.imports.assignments import assignments_import
+from tenants.imports.report import ImportReport
 
 _STAGES = {"validate": "checking lines", "import": "importing"}
 
