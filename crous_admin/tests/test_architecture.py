@@ -52,7 +52,10 @@ def test_every_app_of_the_project_is_a_root_package_of_the_import_contract():
     ours = {
         config.name.split(".")[0]
         for config in apps.get_app_configs()
+        # The virtualenv may sit inside the working copy (`make` puts it in .venv/): its
+        # libraries are not the project's apps.
         if Path(config.path).is_relative_to(ROOT)
+        and not Path(config.path).resolve().is_relative_to(Path(sys.prefix).resolve())
     }
 
     assert ours <= set(_import_linter()["root_packages"])
