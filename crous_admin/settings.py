@@ -281,6 +281,14 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.backends.filebas
 SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(VAR_DIR / "outbox" / "sms")))
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+# Fault injection (notifications/faults.py), with EMAIL_BACKEND=notifications.faults.EmailBackend
+# or SMS_BACKEND=notifications.sms.backends.faulty.SmsBackend: tests and drills only.
+NOTIFICATIONS_FAULTS = env.json("NOTIFICATIONS_FAULTS", default={})
+NOTIFICATIONS_ALERT_AFTER_UNEXPECTED_ERRORS = env.int(
+    "NOTIFICATIONS_ALERT_AFTER_UNEXPECTED_ERRORS", default=3
+)
+# First retry delay, doubled at each attempt; drills shorten it to see retries in seconds.
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
 # Outbox delivery (defaults of the other knobs: notifications/policy.py). A claim older than
 # the lease is presumed dead and taken over; it must outlast the task time limit (60 s).

@@ -49,6 +49,12 @@ class PermanentDeliveryError(DeliveryError):
     pass
 
 
+class UnexpectedDeliveryError(RetryableDeliveryError):
+    """An exception nobody mapped (a bug, a provider library's surprise): retried like the
+    others, but staff are alerted after ``NOTIFICATIONS_ALERT_AFTER_UNEXPECTED_ERRORS``
+    attempts instead of at the deadline, three days later."""
+
+
 def deliver(message: Message) -> str:
     """Sends ``message`` now; returns the provider's message id ("" when it gives none)."""
     try:
@@ -141,7 +147,8 @@ def _email_error(exc: Exception) -> DeliveryError:
     if anymail is not None:
         return anymail
     if not isinstance(exc, OSError):
-        logger.exception("Unexpected error while sending an email; it will be retried.")
+        logger.exception("Unexpected error while sending a message; it will be retried.")
+        return UnexpectedDeliveryError(text)
     return RetryableDeliveryError(text)
 
 

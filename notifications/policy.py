@@ -52,6 +52,10 @@ class DeliveryPolicy:
     # promises at the provider boundary (ADR 0008). The embedded SQLite runs with
     # synchronous=NORMAL, the same trade-off.
     durable_sent_commit: bool
+    # After this many attempts ended by an exception nobody mapped, staff get one alert while
+    # the retries go on: an unknown error is rarely fixed by waiting, and the deadline
+    # (72 hours for a renewal) is far too late to hear of it.
+    alert_after_unexpected_errors: int
 
     def backoff(self, attempt: int, *, retry_after: float | None = None) -> timedelta:
         """The delay before attempt ``attempt + 1``, after ``attempt`` failed."""
@@ -96,4 +100,7 @@ def delivery_policy() -> DeliveryPolicy:
         batch_size=max(1, int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", 100))),
         batch_time_budget=_seconds("NOTIFICATIONS_BATCH_TIME_BUDGET_SECONDS", 30),
         durable_sent_commit=bool(getattr(settings, "NOTIFICATIONS_DURABLE_SENT_COMMIT", False)),
+        alert_after_unexpected_errors=max(
+            1, int(getattr(settings, "NOTIFICATIONS_ALERT_AFTER_UNEXPECTED_ERRORS", 3))
+        ),
     )

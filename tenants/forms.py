@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crous_admin.academic_year import academic_year_validators
 from crous_admin.admin import ServiceModelForm
+from crous_admin.phone import FrenchMobileFormField
 from tenants.code_services import IssuedCode, tenant_file_assign
 from tenants.ine import normalize_ine
 from tenants.models import Student, TenantFile
@@ -32,6 +33,8 @@ class StudentAdminForm(ServiceModelForm):
         model = Student
         fields = STUDENT_FIELDS  # + "crous" on creation, added by the admin
         field_classes = {"ine": IneFormField}
+
+    mobile_phone = FrenchMobileFormField(label=_("mobile phone"), required=False)
 
     def call_service(self) -> Student:
         data = {k: v for k, v in self.cleaned_data.items() if k in STUDENT_FIELDS}

@@ -49,8 +49,9 @@ Consequences
     * Delivery is **exactly-once up to the provider boundary, at-least-once across it.**
       If a worker dies (or the database is unreachable) after the provider accepted a
       message and before ``status='sent'`` is written, the claim expires and the message is
-      sent again. The window is kept as small as we can: the row is marked sent right after
-      the provider call returns, in one short transaction, before anything else (on
+      sent again. The window is the provider's whole answer time plus the commit of the
+      mark (docs/notifications.md): the row is marked sent right after the provider call
+      returns, in one short transaction, before anything else (on
       PostgreSQL committed without waiting for the disk: a crash of the database server
       within a fraction of a second also resends, ADR 0008). Providers
       that de-duplicate get the idempotency key: ``Idempotency-Key`` header and

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from notifications import statements
-from notifications.delivery import DeliveryError, deliver
+from notifications.delivery import DeliveryError, UnexpectedDeliveryError, deliver
 from notifications.models import (
     SECRET_CONTEXT_PREFIX,
     AttemptOutcome,
@@ -289,6 +289,12 @@ def _record_failure(
             outcome = AttemptOutcome.RETRY
             if updated:
                 transaction.on_commit(partial(dispatch.schedule, [message.pk], next_at))
+                if (
+                    isinstance(exc, UnexpectedDeliveryError)
+                    and message.attempts >= policy.alert_after_unexpected_errors
+                ):
+                    message.last_error = error
+                    _alert_staff(message, still_retrying=True)
         else:
             updated = mine.update(status=MessageStatus.FAILED, **released)
             outcome = AttemptOutcome.FAILED
@@ -309,8 +315,13 @@ def _record_failure(
     return DeliveryOutcome.RETRY if outcome == AttemptOutcome.RETRY else DeliveryOutcome.FAILED
 
 
-def _alert_staff(message: Message) -> None:
-    """Queues the "a message failed" email to the Crous' contact address (same transaction)."""
+def _alert_staff(message: Message, *, still_retrying: bool = False) -> None:
+    """Queues the "a message failed" email to the Crous' contact address (same transaction).
+
+    ``still_retrying``: the message keeps being retried after unexpected errors; it gets one
+    such alert in its life, whatever the number of attempts and workers — the alert's
+    idempotency key is the compare-and-swap: the unique key lets exactly one insert through.
+    """
     if message.template_key == STAFF_ALERT_TEMPLATE:
         # An alert about an alert would loop; the back-office counts it as failed anyway.
         logger.error("Staff alert %s could not be delivered: %s", message.pk, message.last_error)
@@ -332,10 +343,15 @@ def _alert_staff(message: Message) -> None:
             "created_at": message.created_at,
             "deadline": message.deadline,
             "admin_url": _admin_url(message),
+            "still_retrying": still_retrying,
         },
         # One alert per failure: attempts only grow, so a message retried by staff that
         # fails again alerts again.
-        idempotency_key=f"staff-alert:message-failed:{message.pk}:{message.attempts}",
+        idempotency_key=(
+            f"staff-alert:message-unexpected-errors:{message.pk}"
+            if still_retrying
+            else f"staff-alert:message-failed:{message.pk}:{message.attempts}"
+        ),
     )
 
 

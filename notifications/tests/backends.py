@@ -39,6 +39,17 @@ class SlowFileSmsBackend(FileSmsBackend):
         return super().send_messages(messages)
 
 
+class SlowAnswerFileSmsBackend(FileSmsBackend):
+    """The provider takes the SMS at once (the file is written) but answers only
+    ``SMS_TEST_DELAY`` seconds later: a worker killed meanwhile leaves a delivered SMS that
+    is not marked sent — the at-least-once window, made wide enough to hit."""
+
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        sent = super().send_messages(messages)
+        time.sleep(float(os.environ.get("SMS_TEST_DELAY", "0")))
+        return sent
+
+
 class ByNumberSmsBackend(BaseSmsBackend):
     """Refuses numbers ending in 00 for good, answers 503 to those ending in 11, and keeps the
     others in memory: one batch, three outcomes."""

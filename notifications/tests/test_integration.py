@@ -13,6 +13,7 @@ Run with:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -233,9 +234,11 @@ def start_worker(
 ) -> Iterator[Callable[..., Worker]]:
     started: list[Worker] = []
 
-    def start(*, sms_delay: float = 0.0, lease_seconds: int = 120) -> Worker:
+    def start(
+        *, sms_delay: float = 0.0, lease_seconds: int = 120, env: dict[str, str] | None = None
+    ) -> Worker:
         log_path = tmp_path / f"worker-{len(started)}.log"
-        env = {
+        worker_env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "crous_admin.settings",
             "DEBUG": "true",
@@ -249,6 +252,7 @@ def start_worker(
             "SMS_FILE_PATH": str(deliveries.sms_dir),
             "SMS_TEST_DELAY": str(sms_delay),
             "NOTIFICATIONS_CLAIM_LEASE_SECONDS": str(lease_seconds),
+            **(env or {}),
         }
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
@@ -270,7 +274,7 @@ def start_worker(
                     "--loglevel=INFO",
                 ],
                 cwd=ROOT,
-                env=env,
+                env=worker_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, killed as one
@@ -399,3 +403,79 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
             Message.objects.get(pk=pk).delivery_attempts.values_list("outcome", flat=True)
         )
         assert outcomes == [AttemptOutcome.INTERRUPTED, AttemptOutcome.SENT]
+
+
+def test_thirty_percent_of_sms_failing_are_all_delivered_once_after_retries(
+    bordeaux, settings, private_redis, start_worker, deliveries
+):
+    settings.NOTIFICATIONS_BATCH_SIZE = 4
+    with tasks_sent_to(private_redis.url):
+        # Given a provider that answers 503 to 30 % of the sends, and short retry delays
+        worker = start_worker(
+            env={
+                "SMS_BACKEND": "notifications.sms.backends.faulty.SmsBackend",
+                "NOTIFICATIONS_FAULTS": json.dumps(
+                    {
+                        "failure_rate": 0.3,
+                        "seed": 11,
+                        "backend": "notifications.tests.backends.SlowFileSmsBackend",
+                    }
+                ),
+                "NOTIFICATIONS_RETRY_BASE_SECONDS": "0.5",
+            }
+        )
+        # When 24 SMS are queued
+        messages = message_queue_bulk(
+            messages=specs(bordeaux, 24, prefix="flaky-provider", channels=(Channel.SMS,))
+        )
+
+        # Then every one is delivered, each once, some of them after retries
+        assert wait_until(all_sent(messages), timeout=90), worker.log()
+        time.sleep(1)
+
+    assert deliveries.per_message(messages) == Counter({m.pk: 1 for m in messages})
+    assert Message.objects.filter(pk__in=[m.pk for m in messages], attempts__gt=1).exists()
+
+
+def test_a_worker_killed_while_the_provider_answers_resends_exactly_the_sms_in_flight(
+    bordeaux, settings, private_redis, start_worker, deliveries, record_property
+):
+    """The documented at-least-once window: the provider's whole answer time plus the mark.
+    A worker killed inside it resends the SMS it had in flight — one per worker process —
+    and nothing else; the duplicates are counted and reported."""
+    lease = 4
+    settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = lease
+    settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
+    settings.NOTIFICATIONS_BATCH_SIZE = 3
+    with tasks_sent_to(private_redis.url):
+        # Given 8 SMS and a worker of two processes whose provider accepts each SMS at once
+        # but answers 60 s later
+        messages = message_queue_bulk(
+            messages=specs(bordeaux, 8, prefix="slow-answer", channels=(Channel.SMS,))
+        )
+        slow = start_worker(
+            sms_delay=60,
+            lease_seconds=lease,
+            env={"SMS_BACKEND": "notifications.tests.backends.SlowAnswerFileSmsBackend"},
+        )
+        assert wait_until(lambda: deliveries.total() == 2, timeout=30), slow.log()
+
+        # When the worker is killed while both processes wait for the provider's answer
+        slow.kill()
+        in_window = set(deliveries.per_message(messages))
+        assert not Message.objects.filter(pk__in=in_window, status=MessageStatus.SENT).exists()
+
+        # Then, once the leases expire, everything is delivered
+        fresh = start_worker(lease_seconds=lease)
+        time.sleep(lease + 0.5)
+        message_sweep()
+        assert wait_until(all_sent(messages), timeout=60), fresh.log()
+        time.sleep(2)
+
+    counts = deliveries.per_message(messages)
+    duplicates = sum(count - 1 for count in counts.values())
+    record_property("duplicates", duplicates)
+    print(f"Duplicates after killing a worker inside the window: {duplicates}")
+    # Exactly the SMS that were inside the window, each twice; every other one once.
+    assert duplicates == len(in_window) == 2
+    assert counts == Counter({m.pk: 2 if m.pk in in_window else 1 for m in messages})

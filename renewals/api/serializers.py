@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crous_admin.api.fields import NestedPrimaryKeyRelatedField
+from crous_admin.phone import FrenchMobileSerializerField
 from renewals.models import RenewalRequest, RenewalWindow
 from residences.api.serializers import CrousSummarySerializer
 from residences.models import Crous
@@ -134,8 +135,11 @@ class RenewalRequestCreateSerializer(serializers.Serializer):
     contact_email = serializers.EmailField(
         required=False, allow_blank=True, help_text="Defaults to the file's email address."
     )
-    contact_phone = serializers.CharField(
-        required=False, allow_blank=True, max_length=20, help_text="Mobile for the SMS."
+    contact_phone = FrenchMobileSerializerField(
+        required=False,
+        allow_blank=True,
+        help_text="French mobile for the SMS (mainland or overseas, any usual writing); "
+        "defaults to the file's mobile.",
     )
 
 

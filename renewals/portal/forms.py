@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crous_admin.phone import FrenchMobileFormField
 from crous_admin.portal.forms import PortalForm
 
 
@@ -13,11 +14,12 @@ class RenewalRequestForm(PortalForm):
         label=_("Email address for the confirmation"),
         help_text=_("Pre-filled from your file: correct it if it is no longer right."),
     )
-    contact_phone = forms.CharField(
+    contact_phone = FrenchMobileFormField(
         label=_("Mobile phone for the SMS confirmation"),
         required=False,
-        max_length=20,
-        help_text=_("International format, e.g. +33612345678. Leave empty for no SMS."),
+        help_text=_(
+            "A French mobile, e.g. 06 12 34 56 78 or +262 692 12 34 56. Leave empty for no SMS."
+        ),
     )
     sms_reminders = forms.BooleanField(
         label=_("Also remind me of renewal deadlines by SMS"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from crous_admin.academic_year import academic_year_label
 from crous_admin.errors import ConflictError
 from crous_admin.history import record_author
+from crous_admin.phone import french_mobile_or_none
 from notifications.models import Channel
 from notifications.services.queueing import MessageSpec, message_queue_bulk
 from renewals.eligibility import eligibility_check
@@ -85,7 +86,11 @@ def renewal_request_submit(
         renewal.source = source
         renewal.requested_by = by
         renewal.contact_email = (contact_email or student.email).strip().lower()
-        renewal.contact_phone = (contact_phone or str(student.mobile_phone or "")).strip()
+        # Forms and API take only French mobiles; a number no SMS can reach (a landline
+        # kept on an old file) gets no SMS, rather than one promised and then refused.
+        renewal.contact_phone = (
+            french_mobile_or_none(contact_phone or str(student.mobile_phone or "")) or ""
+        )
         renewal.eligibility = eligibility.as_json()
         renewal.blocked_reasons = eligibility.blocking_codes
         renewal.needs_exception = eligibility.needs_exception

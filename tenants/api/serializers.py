@@ -10,11 +10,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from crous_admin.accounts.models import User
 from crous_admin.api.fields import NestedPrimaryKeyRelatedField
+from crous_admin.phone import FrenchMobileSerializerField
 from crous_admin.scoping import scope_for
 from residences.api.serializers import CrousSummarySerializer, ResidenceSummarySerializer
 from residences.models import Crous, HousingUnit
@@ -48,7 +48,7 @@ class StudentSerializer(serializers.ModelSerializer):
     )
     # Longer than 11: people type INEs with spaces or dashes, normalised below.
     ine = serializers.CharField(max_length=32, help_text="11 characters, any case, spaces ignored.")
-    mobile_phone = PhoneNumberField(required=False, allow_blank=True)
+    mobile_phone = FrenchMobileSerializerField(required=False, allow_blank=True)
     has_account = serializers.SerializerMethodField()
 
     class Meta:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
-from phonenumber_field.phonenumber import PhoneNumber, to_python
+from phonenumber_field.phonenumber import PhoneNumber
 
+from crous_admin.phone import french_mobile
 from tenants.imports.report import ImportReport, Progress, Row, RowError
 from tenants.imports.validation import LOOKUP_BATCH
 from tenants.ine import normalize_ine, validate_ine
@@ -39,10 +40,6 @@ _FALSE = frozenset({"non", "n", "no", "0", "false", "faux", ""})
 _FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _SPACES = re.compile(r"\s+")
 _UTF8_BOM_READ_AS_CP1252 = "ï»¿"
-# Overseas departments dialled like mainland numbers (trunk prefix 0, ten digits).
-_OVERSEAS_REGIONS = ("RE", "GP", "MQ", "GF", "YT", "PM")
-_PHONE_SEPARATORS = re.compile(r"[\s.\-]")
-_FRENCH_NUMBER = re.compile(r"^(?:0|\+33|0033)([1-9]\d{8})$")
 
 _validate_email = EmailValidator()
 
@@ -239,18 +236,13 @@ def _read_row(line: int, values: dict[str, str], report: ImportReport) -> Row:
 
     raw_phone = values.get("mobile_phone", "").strip()
     if raw_phone:
-        phone = _parse_phone(raw_phone)
-        if phone is not None:
-            row.mobile_phone = phone
-        else:
+        try:
+            row.mobile_phone = _parse_phone(raw_phone)
+        except ValidationError as exc:
             fail(
                 "mobile_phone",
-                _(
-                    "“%(value)s” is not a valid phone number: write a French number as "
-                    "06 12 34 56 78, any other with its country code (+44 7911 123456), "
-                    "or leave the cell empty."
-                )
-                % {"value": raw_phone},
+                _("“%(value)s”: %(error)s Or leave the cell empty.")
+                % {"value": raw_phone, "error": exc.messages[0]},
             )
 
     for column in ("campus_france", "hand_over"):
@@ -299,25 +291,10 @@ def _ine_problem(exc: ValidationError, ine: str) -> str:
     return _("it has none of the shapes of an INE")
 
 
-def _parse_phone(raw: str) -> PhoneNumber | None:
-    """A valid number read as French (region FR), or None.
-
-    A number in national format that is not a mainland one (0692…, 0690…) is tried in the
-    overseas departments, which share the national format: students of the Crous of La
-    Réunion or the Antilles write their mobiles that way.
-    """
-    # The usual case, 06 12 34 56 78 or +33 6 12 34 56 78, without phonenumbers' general
-    # parser (three quarters of its cost); its validity check still decides.
-    match = _FRENCH_NUMBER.match(_PHONE_SEPARATORS.sub("", raw))
-    if match is not None:
-        phone = PhoneNumber(country_code=33, national_number=int(match.group(1)))
-        if phone.is_valid():
-            return phone
-    for region in ("FR", *_OVERSEAS_REGIONS) if raw.lstrip().startswith("0") else ("FR",):
-        phone = to_python(raw, region=region)
-        if isinstance(phone, PhoneNumber) and phone.is_valid():
-            return phone
-    return None
+def _parse_phone(raw: str) -> PhoneNumber:
+    """A French mobile (mainland or overseas, national or international writing), or
+    ``ValidationError`` saying what a valid one looks like (``crous_admin.phone``)."""
+    return PhoneNumber.from_string(french_mobile(raw))
 
 
 def _parse_date(raw: str) -> date | None:

@@ -287,8 +287,9 @@ def test_a_dry_run_reports_the_counts_and_writes_nothing(bordeaux, village, bord
         (
             {"mobile_phone": "06 12"},
             "mobile_phone",
-            "“06 12” is not a valid phone number: write a French number as 06 12 34 56 78, "
-            "any other with its country code (+44 7911 123456), or leave the cell empty.",
+            "“06 12”: Enter a French mobile number, e.g. 06 12 34 56 78 or +33 6 12 34 56 78 "
+            "(overseas: +262 692…, +262 639…, +590 690…, +594 694…, +596 696…). "
+            "Or leave the cell empty.",
         ),
         (
             {"campus_france": "peut-être"},
