@@ -45,6 +45,7 @@ ALIAS = "atomicfs"
 # a killed publisher left behind): a message held by a dead worker comes back within this.
 SWEEP_EVERY_SECONDS = 15.0
 STALE_STAGING_SECONDS = 3600.0
+DRAIN_TIMEOUT_MAX_SECONDS = 0.5
 
 
 class _ProcessClaims:
@@ -347,6 +348,13 @@ class Transport(filesystem.Transport):
         super().__init__(client, **kwargs)
         folder = str(client.transport_options.get("data_folder_in", "data_in"))
         self.state = self._states.setdefault(folder, virtual.BrokerState())
+
+    def drain_events(self, connection: Any, timeout: float | None = None) -> Any:
+        # Celery's loop for polling transports notices a shutdown (Ctrl-C) only between two
+        # calls, which it makes with a 2 s timeout: capped here, it stops that much sooner.
+        if timeout is not None:
+            timeout = min(timeout, DRAIN_TIMEOUT_MAX_SECONDS)
+        return super().drain_events(connection, timeout=timeout)
 
     @property
     def default_connection_params(self) -> dict[str, Any]:
