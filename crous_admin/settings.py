@@ -173,7 +173,7 @@ CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Without Redis: message files that only appear whole, claimed by rename
-# (crous_admin/celery_transport.py, docs/adr/0015-embedded-broker-atomic-files.md); the
+# (crous_admin/celery_transport.py, docs/adr/0018-embedded-broker-atomic-files.md); the
 # transport makes its folders.
 CELERY_BROKER_URL = REDIS_URL or "atomicfs://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
