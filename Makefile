@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= crous_admin.settings
+# make run's web server port: make run RUN_PORT=8001
+RUN_PORT ?= 8000
 
 .PHONY: run test install migrate seed lint format check-migrations schema ci-checks bench messages clean
 
@@ -21,12 +23,13 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo --if-empty --base-url http://127.0.0.1:$(RUN_PORT)
 
-## make run: install, migrate, seed demo data if empty, then web + Celery worker + beat.
+## make run: install, migrate, seed demo data if empty, then web + Celery worker + beat; the
+## demo logins are printed once all three are up. RUN_PORT: the web server's port.
 run: seed
-	@mkdir -p var/celery-broker/processed var/celery-broker/control var/outbox/email var/outbox/sms
-	$(BIN)/honcho -f Procfile.dev start
+	@mkdir -p var/outbox/email var/outbox/sms
+	RUN_PORT=$(RUN_PORT) $(BIN)/honcho -f Procfile.dev start
 
 ## make test: install and run the whole suite (SQLite by default; DATABASE_URL / REDIS_URL honoured).
 test: install

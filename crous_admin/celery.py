@@ -2,7 +2,8 @@
 
 Production: Redis broker (``REDIS_URL``), any number of ``celery worker`` processes on any
 number of machines, and exactly one ``celery beat`` (django-celery-beat's database scheduler).
-Embedded default: kombu's ``filesystem://`` transport in ``var/celery-broker/``.
+Embedded default (no ``REDIS_URL``): message files in ``var/celery-broker/`` through
+``atomicfs://`` (crous_admin/celery_transport.py), whose messages only ever appear whole.
 
 Tasks are thin (load by id, call a service), acknowledged late and re-queued when a worker
 dies, so every task must be safe to run twice; results are not stored, the database is the
@@ -14,8 +15,11 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_process_init
 from django.db import close_old_connections
+
+# Registers the ``atomicfs://`` alias of the embedded broker before any connection is made.
+from crous_admin import celery_transport  # noqa: F401
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crous_admin.settings")
 
@@ -37,7 +41,12 @@ app.conf.update(
     # Far below the broker's visibility timeout (1 h): a task that outlives it runs twice.
     task_soft_time_limit=45,
     task_time_limit=60,
+    # A worker waits for its broker for as long as it takes: Celery's default gives up after
+    # 100 attempts (about 46 minutes), and then nothing is delivered until someone restarts
+    # it. Retries back off from 2 s by 2 s up to 30 s between attempts.
+    broker_connection_retry=True,
     broker_connection_retry_on_startup=True,
+    broker_connection_max_retries=None,
     worker_hijack_root_logger=False,
     timezone="Europe/Paris",
     enable_utc=True,
@@ -57,6 +66,23 @@ def _recycle_database_connections(task: object = None, **kwargs: object) -> None
     if getattr(getattr(task, "request", None), "is_eager", False):
         return
     close_old_connections()
+
+
+@worker_process_init.connect
+def _leave_the_workers_process_group(**kwargs: object) -> None:
+    # ``make run`` (honcho) stops each process by signalling its whole process group: pool
+    # processes killed that way die mid-task and their worker logs an ERROR per process. Out
+    # of the group, they are stopped by their worker instead, after their current task. (Under
+    # systemd, KillMode=mixed does the same: docs/deployment.md.) Were the worker itself
+    # killed, a pool process sees its pipe close and exits.
+    os.setpgid(0, 0)
+
+
+@beat_init.connect
+def _heartbeat_when_beat_starts(sender: object = None, **kwargs: object) -> None:
+    # The health page (and ``make run``'s ready message) can tell beat, the broker and a
+    # worker work together as soon as beat is up, instead of a minute later.
+    app.send_task("crous_admin.health.tasks.record_heartbeat", expires=50)
 
 
 def _install_schedule() -> None:

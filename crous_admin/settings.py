@@ -2,8 +2,9 @@
 
 Two shapes of the same file:
 
-* the embedded default (``make run``, ``make test``): SQLite in ``var/``, Celery on kombu's
-  ``filesystem://`` transport, emails and SMS written to ``var/outbox/``;
+* the embedded default (``make run``, ``make test``): SQLite in ``var/``, Celery on message
+  files in ``var/celery-broker/`` (``crous_admin/celery_transport.py``), emails and SMS
+  written to ``var/outbox/``;
 * production (``DEBUG=false``): ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` (broker and shared
   cache), ``SECRET_KEY`` and ``ALLOWED_HOSTS`` are required.
 
@@ -171,22 +172,25 @@ CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 # The embedded default keeps its database and broker in var/: a fresh clone has none.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-if not REDIS_URL:
-    for folder in (CELERY_BROKER_DIR / "processed", CELERY_BROKER_DIR / "control"):
-        folder.mkdir(parents=True, exist_ok=True)
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Without Redis: message files that only appear whole, claimed by rename
+# (crous_admin/celery_transport.py, docs/adr/0018-embedded-broker-atomic-files.md); the
+# transport makes its folders.
+CELERY_BROKER_URL = REDIS_URL or "atomicfs://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     # Tasks must stay far shorter than this: a task still running after it is delivered
     # again (shared/STACK.md, measured). Deadlines live in the database, never in ETAs.
     {"visibility_timeout": 3600}
     if REDIS_URL
     else {
-        "data_folder_in": str(CELERY_BROKER_DIR),
-        "data_folder_out": str(CELERY_BROKER_DIR),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        "store_processed": False,
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "staging_folder": str(CELERY_BROKER_DIR / "staging"),
+        "claims_folder": str(CELERY_BROKER_DIR / "claimed"),
+        "rejected_folder": str(CELERY_BROKER_DIR / "rejected"),
         # Broadcasts (worker control, ``celery inspect``) otherwise land in ./control.
         "control_folder": str(CELERY_BROKER_DIR / "control"),
+        # An idle worker looks for new messages this often (kombu's default: every second).
+        "polling_interval": 0.2,
     }
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
