@@ -133,6 +133,10 @@ TEMPLATES = [
     },
 ]
 
+# One form renderer, built once per process (crous_admin/portal/form_renderer.py): left at
+# Django's default, django-dsfr's forms build a new template engine for every form rendered.
+FORM_RENDERER = "crous_admin.portal.form_renderer.FormRenderer"
+
 # --- Database -----------------------------------------------------------------------------
 
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
