@@ -214,6 +214,8 @@ AUTHENTICATION_BACKENDS = [
 # a user's (Crous id, role) pairs, and the Crous holding a student's linked tenant files.
 CROUS_STAFF_ROLES_READER = "residences.selectors.staff_memberships_of"
 CROUS_STUDENT_CROUS_READER = "tenants.selectors.crous_ids_of_student"
+# Both at once, in one query: what the scoping middleware reads on every logged-in page.
+CROUS_SCOPE_FACTS_READER = "tenants.selectors.crous_facts_of"
 # What other apps show under each tenant file on the housing page ("I consult my file"):
 # name → a selector ``(*, tenant_files) -> {file id: box}``, read by the view, so the page's
 # templates run no query and tenants imports none of these apps.
