@@ -15,11 +15,11 @@ two dimensions:
 holding their tenant files; both facts belong to domain apps, which hand them over through
 ``settings.CROUS_STAFF_ROLES_READER`` and ``settings.CROUS_STUDENT_CROUS_READER`` (dotted
 paths), so this module imports no domain app; ``settings.CROUS_SCOPE_FACTS_READER`` reads
-both at once (one query per logged-in request instead of two for a student). The back-office and the student pages get the
-scope from ``CrousScopeMiddleware``, the API from ``CrousScopedAPIMixin`` (after DRF has
-authenticated a token). Querying a scoped model outside any scope raises
-``ScopeError``: management commands, Celery tasks and fixtures state
-``scopes_disabled()`` explicitly. See docs/adr/0002-per-crous-scoping.md.
+both at once (one query per logged-in request instead of two for a student). The
+back-office and the student pages get the scope from ``CrousScopeMiddleware``, the API
+from ``CrousScopedAPIMixin`` (after DRF has authenticated a token). Querying a scoped
+model outside any scope raises ``ScopeError``: management commands, Celery tasks and
+fixtures state ``scopes_disabled()`` explicitly. See docs/adr/0002-per-crous-scoping.md.
 """
 
 from __future__ import annotations
