@@ -99,7 +99,9 @@ def _read_facts_at_once(user: User) -> tuple[int, ...] | None:
     if not getattr(settings, "CROUS_SCOPE_FACTS_READER", None):
         return None
     roles, crous_ids = setting_reader("CROUS_SCOPE_FACTS_READER")(user=user)
-    user._staff_roles_cache = [StaffRole(crous_id, role) for crous_id, role in roles]
+    user._staff_roles_cache = [  # type: ignore[attr-defined]
+        StaffRole(crous_id, role) for crous_id, role in roles
+    ]
     return tuple(crous_ids)
 
 

@@ -51,7 +51,7 @@ class RenewalBox:
 
     @property
     def request_status_label(self) -> str:
-        return RequestStatus(self.request_status).label if self.request_status else ""
+        return str(RequestStatus(self.request_status).label) if self.request_status else ""
 
 
 def renewal_boxes_of(

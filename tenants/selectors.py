@@ -57,9 +57,13 @@ def crous_facts_of(*, user: User) -> tuple[list[tuple[int | None, str]], tuple[i
             .order_by()
             .values_list("crous_id", Value(STUDENT_ROW, output_field=CharField()))
         )
-        rows = list(staff_memberships_query(user=user).union(files, all=True))
+        rows: list[tuple[int | None, str]] = list(
+            staff_memberships_query(user=user).union(files, all=True)
+        )
     roles = [(crous_id, role) for crous_id, role in rows if role != STUDENT_ROW]
-    crous_ids = tuple(sorted({crous_id for crous_id, role in rows if role == STUDENT_ROW}))
+    crous_ids = tuple(
+        sorted({crous_id for crous_id, role in rows if role == STUDENT_ROW and crous_id})
+    )
     return roles, crous_ids
 
 
