@@ -189,10 +189,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {viewer:<15} {variant:<8} {counted}")
 
     samples: dict[tuple[str, str], Any] = {}
+    rounds: dict[str, Any] = {}
     print(f"\nLoad over HTTP ({args.requests} requests per row):")
     with server.gunicorn(workers=args.workers, env={}) as port:
         for viewer, key in keys.items():
-            measured = load.alternate(
+            measured, paired = load.alternate(
                 port=port,
                 variants={v: f"{path}&page_size={args.page_size}" for v, path in paths.items()},
                 headers=headers_for(key),
@@ -200,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
                 rounds=args.rounds,
                 concurrency=args.concurrency,
                 time_limit_s=args.time_limit,
+                reference="baseline",
                 label=f"{viewer:<15} ",
             )
+            rounds[viewer] = paired
             for variant, sample in measured.items():
                 samples[(viewer, variant)] = sample
 
@@ -215,9 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             queries=queries[(viewer, variant)],
         )
         if variant == "real":
-            base = samples[(viewer, "baseline")]
-            if base.requests_per_second:
-                row.ratio = sample.requests_per_second / base.requests_per_second
+            report.set_ratio(row, rounds[viewer])
         rows.append(row)
     constant = all(len(set(q.values())) == 1 for q in queries.values())
     facts = machine_facts(database=database.describe(url), counts=counts, args=_facts_args(args))
@@ -226,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({counts['residences']:,} residences); the filtered queue (Bordeaux, new, overdue) "
         f"holds {matching:,} tickets, so every page size is full"
     )
+    facts += report.load_lines(rounds)
     body = "\n".join(
         [
             "## Assistance: the staff ticket queue against a bare DRF list",

@@ -6,8 +6,10 @@
    of 1,000 units (bulk inserts), and removed at the end.
 2. A CSV of ``--rows`` lines is generated (French Excel style: ``;``, a mix of ISO and
    DD/MM/YYYY dates, French mobile numbers, some Campus France students).
-3. Measures, in the same run, alternated over ``--rounds`` rounds (the rows are removed and
-   the units freed between rounds; the fastest round of each is kept):
+3. Measures, in the same run, in ``--rounds`` paired rounds in ABBA order (bench/paired.py;
+   the rows are removed and the units freed after each measure). The ratio is the median of
+   the per-round ratios import ÷ raw, each round's import against the same round's raw
+   insert; the seconds shown are the medians over the rounds:
 
    * *validate*: ``assignments_import(dry_run=True)``: parsing and every check;
    * *import*: ``assignments_import()``: checks, then students, tenant files with codes,
@@ -30,30 +32,24 @@ import cProfile
 import os
 import platform
 import pstats
-import random
-import re
 import secrets
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.paired import Paired
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / "var" / "bench" / "import"
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench:import:begin -->", "<!-- bench:import:end -->"
-CROUS_CODE, RAW_CROUS_CODE = "bench-import", "bench-import-raw"
-STAFF_EMAIL = "bench-import@crous-bench.example"
-UNITS_PER_RESIDENCE = 1000
+SECTION = "import"
 MAX_SECONDS = 60.0
 MIN_RATIO = 0.3
-
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand")
-FIRST_NAMES = ("Léa", "Hugo", "Chloé", "Louis", "Inès", "Gabriel", "Aïssatou", "Bảo", "Jade")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -61,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench.import_assignments", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--rows", type=int, default=50_000, help="lines of the CSV")
-    parser.add_argument("--rounds", type=int, default=3, help="raw/import alternations")
+    parser.add_argument("--rounds", type=int, default=4, help="paired raw/import rounds")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--profile", action="store_true", help="cProfile the last import")
     parser.add_argument("--no-write", action="store_true", help="do not update the docs")
@@ -112,145 +108,13 @@ def timed() -> Iterator[list[float]]:
     box.append(time.perf_counter() - started)
 
 
-# --- Data ----------------------------------------------------------------------------------
-
-
-def create_crous(code: str, rows: int) -> Any:
-    """A Crous with ``rows`` free units in residences of 1,000 (bulk inserts, no history)."""
-    from decimal import Decimal
-
-    from residences.models import Crous, HousingUnit, Residence, UnitType
-
-    crous = Crous.objects.create(
-        code=code,
-        name=f"Crous {code} (benchmark)",
-        contact_email=f"contact@{code}.crous.example",
-        sms_sender_name="CROUS",
-    )
-    count = -(-rows // UNITS_PER_RESIDENCE)
-    residences = Residence.objects.bulk_create(
-        Residence(
-            crous=crous,
-            code=f"r{index:03d}",
-            name=f"Résidence {index} ({code})",
-            address=f"{index} rue de l'Université",
-            postal_code="33000",
-            city="Bordeaux",
-        )
-        for index in range(1, count + 1)
-    )
-    HousingUnit.objects.bulk_create(
-        (
-            HousingUnit(
-                residence=residences[n // UNITS_PER_RESIDENCE],
-                number=f"U{n % UNITS_PER_RESIDENCE:04d}",
-                unit_type=UnitType.ROOM,
-                surface_m2=Decimal("9.0"),
-                monthly_rent=Decimal("260.00"),
-            )
-            for n in range(rows)
-        ),
-        batch_size=5000,
-    )
-    return crous
-
-
-def create_staff(crous: Any) -> Any:
-    from crous_admin.accounts.models import User
-    from crous_admin.accounts.roles import Role
-    from residences.models import StaffMembership
-
-    user = User.objects.create_user(STAFF_EMAIL, is_staff=True)
-    StaffMembership.objects.create(user=user, crous=crous, role=Role.HOUSING_OFFICER)
-    return user
-
-
-def generate_csv(rows: int, *, seed: int) -> bytes:
-    from tenants.ine import bea_ine
-
-    rng = random.Random(seed)
-    base = rng.randrange(1_000_000_000, 8_000_000_000)
-    lines = [
-        "ine;last_name;first_name;email;mobile_phone;campus_france;residence;unit;"
-        "start_date;end_date"
-    ]
-    for n in range(rows):
-        start, end = ("01/09/2026", "30/06/2027") if n % 2 else ("2026-09-01", "2027-08-31")
-        lines.append(
-            ";".join(
-                [
-                    bea_ine(base + n),
-                    rng.choice(LAST_NAMES),
-                    rng.choice(FIRST_NAMES),
-                    f"etudiant.{base + n}@etu.example",
-                    f"06 {rng.randrange(10, 30)} {rng.randrange(10, 100)} "
-                    f"{rng.randrange(10, 100)} {rng.randrange(10, 100)}",
-                    "oui" if n % 20 == 0 else "non",
-                    f"r{n // UNITS_PER_RESIDENCE + 1:03d}",
-                    f"U{n % UNITS_PER_RESIDENCE:04d}",
-                    start,
-                    end,
-                ]
-            )
-        )
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def raw_rows(crous: Any, data: bytes) -> tuple[list[Any], list[Any]]:
-    """The same students and files as the import would write, every value precomputed."""
-    from django.utils import timezone
-
-    from crous_admin.academic_year import academic_year_of
-    from residences.models import HousingUnit
-    from tenants.codes import code_generate, code_hmac
-    from tenants.imports.parsing import _parse_date, _parse_phone
-    from tenants.models import CodeDelivery, Student, TenantFile, TenantFileStatus
-
-    units = {
-        (unit.residence.code, unit.number): unit
-        for unit in HousingUnit.objects.filter(residence__crous=crous).select_related("residence")
-    }
-    now = timezone.now()
-    students, files = [], []
-    for line in data.decode("utf-8").splitlines()[1:]:
-        ine, last, first, email, phone, campus, residence, unit, start, end = line.split(";")
-        start_date, end_date = _parse_date(start), _parse_date(end)
-        assert start_date is not None
-        assert end_date is not None
-        students.append(
-            Student(
-                crous=crous,
-                ine=ine,
-                last_name=last,
-                first_name=first,
-                email=email,
-                mobile_phone=_parse_phone(phone) or "",
-                is_campus_france=campus == "oui",
-            )
-        )
-        files.append(
-            TenantFile(
-                crous=crous,
-                unit=units[(residence, unit)],
-                academic_year=academic_year_of(start_date),
-                start_date=start_date,
-                end_date=end_date,
-                status=TenantFileStatus.ASSIGNED,
-                code_hmac=code_hmac(code_generate()),
-                code_issued_at=now,
-                code_expires_at=now + timedelta(days=crous.code_validity_days),
-                code_delivery=CodeDelivery.EMAIL,
-            )
-        )
-    return students, files
-
-
 # --- Measures ------------------------------------------------------------------------------
 
 
 def measure_raw(crous: Any, data: bytes) -> Measure:
     from django.db import transaction
 
+    from bench.import_data import raw_rows
     from tenants.models import Student, TenantFile
 
     students, files = raw_rows(crous, data)
@@ -349,105 +213,48 @@ def measure_import(crous: Any, by: Any, data: bytes, *, profile: bool = False) -
     )
 
 
-def _run_sql(statements: list[tuple[str, list[Any]]], **models: Any) -> None:
-    """Runs each ``(template, params)``; ``{name}`` in a template is the quoted table of
-    ``models[name]``, ``{marks}`` one placeholder per parameter. Model metadata only is
-    formatted into the SQL; every value is a parameter."""
-    from django.db import connection, transaction
-
-    tables = {name: connection.ops.quote_name(m._meta.db_table) for name, m in models.items()}
-    with transaction.atomic(), connection.cursor() as cursor:
-        for template, params in statements:
-            if params:
-                marks = ", ".join(["%s"] * len(params))
-                cursor.execute(template.format(marks=marks, **tables), params)
-
-
-def reset(crous_ids: list[int]) -> None:
-    """Removes what the measures wrote (files, students, messages, history) and frees the
-    units, with plain DELETEs: the ORM's delete would write a history row per deleted row."""
-    from notifications.models import DeliveryAttempt, Message
-    from residences.models import HousingUnit, Residence, UnitStatus
-    from tenants.models import Student, TenantFile
-
-    ids = list(crous_ids)
-    _run_sql(
-        [
-            (
-                "DELETE FROM {attempt} WHERE message_id IN "
-                "(SELECT id FROM {message} WHERE crous_id IN ({marks}))",
-                ids,
-            ),
-            ("DELETE FROM {message} WHERE crous_id IN ({marks})", ids),
-            ("DELETE FROM {file_history} WHERE crous_id IN ({marks})", ids),
-            ("DELETE FROM {file} WHERE crous_id IN ({marks})", ids),
-            ("DELETE FROM {student_history} WHERE crous_id IN ({marks})", ids),
-            ("DELETE FROM {student} WHERE crous_id IN ({marks})", ids),
-            (
-                "DELETE FROM {unit_history} WHERE id IN (SELECT u.id FROM {unit} u "
-                "JOIN {residence} r ON r.id = u.residence_id WHERE r.crous_id IN ({marks}))",
-                ids,
-            ),
-        ],
-        attempt=DeliveryAttempt,
-        message=Message,
-        file_history=TenantFile.history.model,
-        file=TenantFile,
-        student_history=Student.history.model,
-        student=Student,
-        unit_history=HousingUnit.history.model,
-        unit=HousingUnit,
-        residence=Residence,
-    )
-    HousingUnit.objects.filter(residence__crous_id__in=ids).update(status=UnitStatus.AVAILABLE)
-
-
-def remove_everything() -> None:
-    """Removes the benchmark's Crous, residences, units and staff member (leftovers of an
-    interrupted run included)."""
-    from crous_admin.accounts.models import User
-    from residences.models import Crous, HousingUnit, Residence, StaffMembership
-
-    ids = list(
-        Crous.objects.filter(code__in=[CROUS_CODE, RAW_CROUS_CODE]).values_list("pk", flat=True)
-    )
-    users = list(User.objects.filter(email=STAFF_EMAIL).values_list("pk", flat=True))
-    if ids:
-        reset(ids)
-    _run_sql(
-        [
-            ("DELETE FROM {membership_history} WHERE user_id IN ({marks})", users),
-            ("DELETE FROM {membership} WHERE user_id IN ({marks})", users),
-            ("DELETE FROM {user} WHERE id IN ({marks})", users),
-            (
-                "DELETE FROM {unit} WHERE residence_id IN "
-                "(SELECT id FROM {residence} WHERE crous_id IN ({marks}))",
-                ids,
-            ),
-            ("DELETE FROM {residence_history} WHERE crous_id IN ({marks})", ids),
-            ("DELETE FROM {residence} WHERE crous_id IN ({marks})", ids),
-            ("DELETE FROM {crous_history} WHERE id IN ({marks})", ids),
-            ("DELETE FROM {crous} WHERE id IN ({marks})", ids),
-        ],
-        membership_history=StaffMembership.history.model,
-        membership=StaffMembership,
-        user=User,
-        unit=HousingUnit,
-        residence_history=Residence.history.model,
-        residence=Residence,
-        crous_history=Crous.history.model,
-        crous=Crous,
-    )
-
-
 # --- Report --------------------------------------------------------------------------------
 
 
-def table(raw: Measure, validate: Measure, imported: ImportMeasures) -> str:
-    writes, outbox, bells = imported.writes, imported.outbox, imported.doorbells
-    total = writes.seconds + bells.seconds
-    ratio = writes.rate / raw.rate
-    without_outbox = Measure("", writes.rows, writes.seconds - outbox.seconds)
+def _median(measures: list[Measure], label: str | None = None) -> Measure:
+    seconds = statistics.median(m.seconds for m in measures)
+    return Measure(label or measures[0].label, measures[0].rows, seconds)
+
+
+@dataclass
+class Results:
+    """Every round's measures and the paired ratios (bench/paired.py)."""
+
+    paired: Paired
+
+    def raws(self) -> list[Measure]:
+        return [r.results["raw"] for r in self.paired.rounds]
+
+    def imports(self) -> list[tuple[Measure, ImportMeasures]]:
+        return [r.results["import"] for r in self.paired.rounds]
+
+    def ratio_without_outbox(self) -> float:
+        """Median per round of (import minus its outbox share) ÷ that round's raw insert."""
+        ratios = []
+        for each in self.paired.rounds:
+            raw, (_validate, imported) = each.results["raw"], each.results["import"]
+            writes, outbox = imported.writes, imported.outbox
+            ratios.append((writes.rows / (writes.seconds - outbox.seconds)) / raw.rate)
+        return statistics.median(ratios)
+
+    def totals(self) -> list[float]:
+        return [i.writes.seconds + i.doorbells.seconds for _v, i in self.imports()]
+
+
+def table(results: Results) -> str:
+    raw = _median(results.raws())
+    validate = _median([v for v, _i in results.imports()])
+    writes = _median([i.writes for _v, i in results.imports()])
+    outbox = _median([i.outbox for _v, i in results.imports()])
+    bells = _median([i.doorbells for _v, i in results.imports()])
+    total = statistics.median(results.totals())
+    ratio = results.paired.ratio("import", "raw") or float("nan")
+    spread = results.paired.ratio_range("import", "raw") or (ratio, ratio)
     goal = MAX_SECONDS * writes.rows / 50_000
 
     def row(m: Measure, shown: str = "") -> str:
@@ -455,12 +262,17 @@ def table(raw: Measure, validate: Measure, imported: ImportMeasures) -> str:
 
     return "\n".join(
         [
-            "| measure | rows | seconds | rows/s | ÷ raw insert |",
+            "| measure (median of the rounds) | rows | seconds | rows/s "
+            "| ÷ raw insert (median of per-round ratios; range) |",
             "|---|---:|---:|---:|---:|",
             row(raw, "1.00×"),
             row(validate),
-            row(writes, f"{ratio:.2f}× {'✔' if ratio >= MIN_RATIO else '✘'}"),
-            row(outbox, f"(without it: {without_outbox.rate / raw.rate:.2f}×)"),
+            row(
+                writes,
+                f"{ratio:.2f}× {'✔' if ratio >= MIN_RATIO else '✘'} "
+                f"({spread[0]:.2f}–{spread[1]:.2f})",
+            ),
+            row(outbox, f"(without it: {results.ratio_without_outbox():.2f}×)"),
             row(bells),
             row(
                 Measure(
@@ -484,7 +296,9 @@ def section(body: str, facts: list[str]) -> str:
             "import_assignments` and the back-office upload) against a raw `bulk_create` of "
             "the same Student and TenantFile rows with every value precomputed (no checks, "
             "no history, no outbox), in the same run, on two temporary Crous of the same "
-            "database. Targets: 50,000 lines imported in at most 60 s, and at least "
+            "database, in paired rounds (ABBA order): each round's import is divided by the "
+            "same round's raw insert, and the ratio shown is the median of those per-round "
+            "ratios. Targets: 50,000 lines imported in at most 60 s, and at least "
             f"{MIN_RATIO}× the raw insert's rows per second (✔/✘).",
             "",
             *facts,
@@ -495,35 +309,19 @@ def section(body: str, facts: list[str]) -> str:
             "writes two (the student, the file, their history rows, the unit's history row, "
             "the outbox message) and updates the unit, and it reads what the checks need (a "
             "few queries per 1,000 lines, none per line). The history rows are copied by the "
-            "database (`INSERT … SELECT`, tenants/imports/writing.py): building them in Python "
-            "through django-simple-history's `bulk_create_with_history` took 12 s more at "
-            "50,000 lines. The outbox's share (its own row says how much) is "
+            "database (`INSERT … SELECT`, tenants/imports/writing.py). The outbox's share "
+            "(its own row says how much) is "
             "`message_queue_bulk`: the messages' INSERT, and its check and re-read of every "
             "idempotency key. After the commit the outbox enqueues one delivery task per "
             "email (notifications/services/dispatch.py); that line is timed against an in-memory "
-            "broker, so a real broker's round trips come on top. The ratio target is met "
-            "without the outbox's share and missed with it: its re-read of every message "
-            "(with its Crous) and its check of every key before inserting are about a third "
-            "of that share.",
+            "broker, so a real broker's round trips come on top.",
         ]
     )
 
 
-def write_section(text: str) -> None:
-    block = f"{BEGIN}\n{text.strip()}\n{END}"
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    doc = (
-        pattern.sub(lambda _m: block, doc)
-        if pattern.search(doc)
-        else doc.rstrip("\n") + "\n\n" + block + "\n"
-    )
-    DOC.write_text(doc, encoding="utf-8")
-
-
-def _best(measures: list[Measure]) -> Measure:
-    """The fastest round: the machine is shared, and a slower round measures the others."""
-    return min(measures, key=lambda m: m.seconds)
+def _rate(result: Measure | tuple[Measure, ImportMeasures]) -> float:
+    """A round's rate: the raw insert's, or the import's writes (not the dry run's)."""
+    return result.rate if isinstance(result, Measure) else result[1].writes.rate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -537,7 +335,18 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
     from django_scopes import scopes_disabled
 
+    from bench import report
     from bench.database import create_postgresql_database_if_missing, describe
+    from bench.import_data import (
+        CROUS_CODE,
+        RAW_CROUS_CODE,
+        create_crous,
+        create_staff,
+        generate_csv,
+        remove_everything,
+        reset,
+    )
+    from bench.paired import run_paired
     from crous_admin import celery_app
     from notifications.models import Message
     from tenants.models import Student, TenantFile
@@ -548,9 +357,6 @@ def main(argv: list[str] | None = None) -> int:
     create_postgresql_database_if_missing(url)
     call_command("migrate", verbosity=0, interactive=False)
 
-    raws: list[Measure] = []
-    validates: list[Measure] = []
-    runs: list[ImportMeasures] = []
     with scopes_disabled():
         remove_everything()
         existing = {
@@ -564,30 +370,29 @@ def main(argv: list[str] | None = None) -> int:
             staff = create_staff(crous)
             data = generate_csv(args.rows, seed=args.seed)
             print(f"{args.rows:,} lines ({len(data) / 1e6:.1f} MB), {describe(url)}")
-            for round_number in range(args.rounds):
-                order = ("raw", "import") if round_number % 2 == 0 else ("import", "raw")
-                for step in order:
-                    if step == "raw":
-                        raws.append(measure_raw(raw_crous, data))
-                        print(f"  round {round_number + 1}: raw {raws[-1].seconds:.2f} s")
-                        continue
-                    validates.append(measure_validate(crous, staff, data))
-                    last = round_number == args.rounds - 1
-                    runs.append(measure_import(crous, staff, data, profile=args.profile and last))
-                    print(
-                        f"  round {round_number + 1}: validate {validates[-1].seconds:.2f} s, "
-                        f"import {runs[-1].writes.seconds:.2f} s (outbox "
-                        f"{runs[-1].outbox.seconds:.2f} s) + enqueue "
-                        f"{runs[-1].doorbells.seconds:.2f} s"
-                    )
-                reset([crous.pk, raw_crous.pk])
+            imports_done = 0
+
+            def one_import() -> tuple[Measure, ImportMeasures]:
+                nonlocal imports_done
+                imports_done += 1
+                validate = measure_validate(crous, staff, data)
+                profile = args.profile and imports_done == args.rounds
+                return validate, measure_import(crous, staff, data, profile=profile)
+
+            paired = run_paired(
+                variants={"raw": lambda: measure_raw(raw_crous, data), "import": one_import},
+                rate=lambda result: (
+                    result.rate if isinstance(result, Measure) else result[1].writes.rate
+                ),
+                rounds=args.rounds,
+                reference="raw",
+                between=lambda: reset([crous.pk, raw_crous.pk]),
+            )
         finally:
             remove_everything()
 
-    raw, validate = _best(raws), _best(validates)
-    # The parts of one import come from the same (fastest) round.
-    imported = min(runs, key=lambda m: m.writes.seconds)
-    body = table(raw, validate, imported)
+    results = Results(paired)
+    body = table(results)
     version = (
         connection.cursor().connection.info.server_version
         if connection.vendor == "postgresql"
@@ -605,18 +410,19 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{count:,} {name}" for name, count in existing.items())
         + " (the tables and indexes the import writes into); DEBUG off",
         f"- File: {args.rows:,} lines, `;`, UTF-8, half the dates DD/MM/YYYY; every line "
-        "emailed (no hand-over); best of "
-        f"{args.rounds} rounds, raw and import alternated; write batches of 2,000 lines",
+        f"emailed (no hand-over); {args.rounds} paired rounds, raw and import in ABBA order; "
+        "write batches of 2,000 lines",
+        f"- Load average (1 min) at each round: {paired.describe_load()}",
     ]
     text = section(body, facts)
     print()
     print(body)
     if not args.no_write:
-        write_section(text)
-        print(f"\nWritten to {DOC.relative_to(ROOT)}.")
-    ok = imported.writes.rate / raw.rate >= MIN_RATIO and (
-        imported.writes.seconds + imported.doorbells.seconds <= MAX_SECONDS * args.rows / 50_000
-    )
+        report.write_section(name=SECTION, body=text)
+        print("\nWritten to docs/benchmarks.md.")
+    ratio = paired.ratio("import", "raw") or 0.0
+    rows = results.imports()[0][1].writes.rows
+    ok = ratio >= MIN_RATIO and statistics.median(results.totals()) <= MAX_SECONDS * rows / 50_000
     return 0 if ok or not args.strict else 1
 
 

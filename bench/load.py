@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bench.paired import Paired, run_paired
+
 
 @dataclass
 class Sample:
@@ -138,13 +140,13 @@ def alternate(
     rounds: int,
     concurrency: int,
     time_limit_s: float,
+    reference: str | None = None,
     label: str = "",
-) -> dict[str, Sample]:
+) -> tuple[dict[str, Sample], Paired]:
     """Measures each variant (name → path) against the others: a warm-up of each (connections,
-    caches, the database's buffers), then ``rounds`` rounds in alternating order so that a
-    change of the machine's load weighs on every variant alike. ``requests`` per variant in
-    all; ``label`` prefixes the progress lines."""
-    samples = {name: Sample() for name in variants}
+    caches, the database's buffers), then ``rounds`` paired rounds in ABBA order
+    (bench/paired.py). ``requests`` per variant in all. Returns every variant's requests
+    merged over the rounds (latencies) and the rounds themselves (the per-round ratios)."""
     for path in variants.values():
         run(
             port=port,
@@ -155,23 +157,28 @@ def alternate(
             time_limit_s=time_limit_s,
         )
     per_round = max(1, requests // rounds)
-    for round_number in range(rounds):
-        order = list(variants.items())
-        if round_number % 2:
-            order.reverse()
-        for name, path in order:
-            sample = run(
-                port=port,
-                path=path,
-                headers=headers,
-                requests=per_round,
-                concurrency=concurrency,
-                time_limit_s=time_limit_s / rounds,
-            )
+
+    def measure(path: str) -> Callable[[], Sample]:
+        return lambda: run(
+            port=port,
+            path=path,
+            headers=headers,
+            requests=per_round,
+            concurrency=concurrency,
+            time_limit_s=time_limit_s / rounds,
+        )
+
+    paired = run_paired(
+        variants={name: measure(path) for name, path in variants.items()},
+        rate=lambda sample: sample.requests_per_second,
+        rounds=rounds,
+        reference=reference,
+        label=label,
+    )
+    samples = {name: Sample() for name in variants}
+    for each in paired.rounds:
+        for name, sample in each.results.items():
             samples[name].merge(sample)
-            print(
-                f"  {label}{name:<8} round {round_number + 1}: "
-                f"{sample.requests_per_second:7.1f} req/s"
-                + (f", {sample.errors} errors {sample.statuses}" if sample.errors else "")
-            )
-    return samples
+            if sample.errors:
+                print(f"  {label}{name}: {sample.errors} errors {sample.statuses}")
+    return samples, paired

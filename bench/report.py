@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.load import Sample
+from bench.paired import Paired
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 DOC_HEADER = """# Benchmarks
@@ -41,7 +42,10 @@ class Row:
     variant: str  # "real" or "baseline"
     sample: Sample
     queries: dict[int, int] = field(default_factory=dict)  # page size → queries per request
-    ratio: float | None = None  # real req/s ÷ baseline req/s, on the real row
+    # On the real row: the median of the per-round ratios real req/s ÷ baseline req/s
+    # (bench/paired.py), and their range.
+    ratio: float | None = None
+    ratio_range: tuple[float, float] | None = None
 
     @property
     def meets_targets(self) -> bool:
@@ -60,7 +64,7 @@ def table(rows: list[Row]) -> str:
     queries_header = "queries/req (page size " + " / ".join(str(s) for s in sizes) + ")"
     lines = [
         f"| viewer | endpoint | variant | requests | req/s | p50 ms | p99 ms | {queries_header} "
-        "| real ÷ baseline |",
+        "| real ÷ baseline (median of rounds; range) |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
@@ -69,6 +73,8 @@ def table(rows: list[Row]) -> str:
         if row.variant == "real" and row.ratio is not None:
             verdict = "✔" if row.meets_targets else "✘"
             ratio = f"{row.ratio:.2f}× {verdict}"
+            if row.ratio_range is not None:
+                ratio += f" ({row.ratio_range[0]:.2f}–{row.ratio_range[1]:.2f})"
         else:
             ratio = ""
         errors = f" ({s.errors} errors)" if s.errors else ""
@@ -92,3 +98,17 @@ def write_section(*, name: str, body: str, doc: Path = DOC) -> None:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text, encoding="utf-8")
+
+
+def set_ratio(row: Row, paired: Paired, *, reference: str = "baseline") -> None:
+    """Puts on ``row`` its variant's median per-round ratio to ``reference``, and the range."""
+    row.ratio = paired.ratio(row.variant, reference)
+    row.ratio_range = paired.ratio_range(row.variant, reference)
+
+
+def load_lines(paired_by_label: dict[str, Paired]) -> list[str]:
+    """One line per comparison: the load average (1 min) at the start of each round."""
+    return [
+        f"- Load average per round, {label}: {paired.describe_load()}"
+        for label, paired in paired_by_label.items()
+    ]

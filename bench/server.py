@@ -14,9 +14,21 @@ from bench import load
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port on 127.0.0.1: the first free one of ``BENCH_PORTS`` (``8901-8919``) when
+    set, on a machine whose users share ports by ranges; else any the system gives."""
+    wanted = os.environ.get("BENCH_PORTS", "")
+    candidates = [0]
+    if wanted:
+        first, _, last = wanted.partition("-")
+        candidates = list(range(int(first), int(last or first) + 1))
+    for candidate in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"No free port in BENCH_PORTS={wanted}")
 
 
 @contextmanager

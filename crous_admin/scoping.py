@@ -14,11 +14,12 @@ two dimensions:
 ``scope_for(user)`` decides both from the user's staff roles and, for a student, the Crous
 holding their tenant files; both facts belong to domain apps, which hand them over through
 ``settings.CROUS_STAFF_ROLES_READER`` and ``settings.CROUS_STUDENT_CROUS_READER`` (dotted
-paths), so this module imports no domain app. The back-office and the student pages get the
-scope from ``CrousScopeMiddleware``, the API from ``CrousScopedAPIMixin`` (after DRF has
-authenticated a token). Querying a scoped model outside any scope raises
-``ScopeError``: management commands, Celery tasks and fixtures state
-``scopes_disabled()`` explicitly. See docs/adr/0002-per-crous-scoping.md.
+paths), so this module imports no domain app; ``settings.CROUS_SCOPE_FACTS_READER`` reads
+both at once (one query per logged-in request instead of two for a student). The
+back-office and the student pages get the scope from ``CrousScopeMiddleware``, the API
+from ``CrousScopedAPIMixin`` (after DRF has authenticated a token). Querying a scoped
+model outside any scope raises ``ScopeError``: management commands, Celery tasks and
+fixtures state ``scopes_disabled()`` explicitly. See docs/adr/0002-per-crous-scoping.md.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django_scopes import scope
 
-from crous_admin.accounts.roles import Role, setting_reader, staff_roles_of
+from crous_admin.accounts.roles import Role, StaffRole, setting_reader, staff_roles_of
 
 if TYPE_CHECKING:
     from crous_admin.accounts.models import User
@@ -72,6 +74,7 @@ def scope_for(user: Any) -> CrousScope:
     if user.is_superuser:
         result = NATIONAL
     else:
+        student_crous_ids = _read_facts_at_once(user)
         roles = staff_roles_of(user=user)
         if any(r.role == Role.NATIONAL_ADMIN for r in roles):
             result = NATIONAL
@@ -79,9 +82,27 @@ def scope_for(user: Any) -> CrousScope:
             ids = tuple(sorted({r.crous_id for r in roles if r.crous_id is not None}))
             result = CrousScope(crous=ids, catalog_crous=ids, is_staff=True)
         else:
-            result = CrousScope(crous=_student_crous_ids(user), catalog_crous=ALL, is_staff=False)
+            if student_crous_ids is None:
+                student_crous_ids = _student_crous_ids(user)
+            result = CrousScope(crous=student_crous_ids, catalog_crous=ALL, is_staff=False)
     user._crous_scope_cache = result
     return result
+
+
+def _read_facts_at_once(user: User) -> tuple[int, ...] | None:
+    """Reads the user's roles and a student's Crous in one query where
+    ``settings.CROUS_SCOPE_FACTS_READER`` names a reader of both (the roles are kept where
+    ``staff_roles_of`` finds them); None when the roles were already read, or no such reader
+    is set, and the two readers are asked one after the other."""
+    if getattr(user, "_staff_roles_cache", None) is not None:
+        return None
+    if not getattr(settings, "CROUS_SCOPE_FACTS_READER", None):
+        return None
+    roles, crous_ids = setting_reader("CROUS_SCOPE_FACTS_READER")(user=user)
+    user._staff_roles_cache = [  # type: ignore[attr-defined]
+        StaffRole(crous_id, role) for crous_id, role in roles
+    ]
+    return tuple(crous_ids)
 
 
 def _student_crous_ids(user: User) -> tuple[int, ...]:

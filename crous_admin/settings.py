@@ -134,6 +134,10 @@ TEMPLATES = [
     },
 ]
 
+# One form renderer, built once per process (crous_admin/portal/form_renderer.py): left at
+# Django's default, django-dsfr's forms build a new template engine for every form rendered.
+FORM_RENDERER = "crous_admin.portal.form_renderer.FormRenderer"
+
 # --- Database -----------------------------------------------------------------------------
 
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
@@ -214,6 +218,12 @@ AUTHENTICATION_BACKENDS = [
 # a user's (Crous id, role) pairs, and the Crous holding a student's linked tenant files.
 CROUS_STAFF_ROLES_READER = "residences.selectors.staff_memberships_of"
 CROUS_STUDENT_CROUS_READER = "tenants.selectors.crous_ids_of_student"
+# Both at once, in one query: what the scoping middleware reads on every logged-in page.
+CROUS_SCOPE_FACTS_READER = "tenants.selectors.crous_facts_of"
+# What other apps show under each tenant file on the housing page ("I consult my file"):
+# name → a selector ``(*, tenant_files) -> {file id: box}``, read by the view, so the page's
+# templates run no query and tenants imports none of these apps.
+HOUSING_PAGE_SECTIONS = {"renewal": "renewals.selectors.renewal_boxes_of"}
 
 # Login lockout (django-axes), on the student pages and the back-office alike: after
 # LOGIN_FAILURE_LIMIT wrong passwords for one address from one connection, that pair is locked

@@ -127,6 +127,19 @@ class BlockedByDseFilter(admin.SimpleListFilter):
         return queryset.filter(selectors.blocked_by_dse_q()) if self.value() == "yes" else queryset
 
 
+class WindowFilter(admin.RelatedFieldListFilter):
+    """The requests' window filter, its choices read with their Crous in one query: Django's
+    own names each window by a query for its Crous, one more query per window every year
+    (36 for a national user after a few campaigns)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[Any]:
+        windows = selectors.windows_for_list()
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            windows = windows.order_by(*ordering)
+        return [(window.pk, str(window)) for window in windows]
+
+
 @admin.register(RenewalRequest)
 class RenewalRequestAdmin(ScopedModelAdmin):
     list_display = (
@@ -141,7 +154,13 @@ class RenewalRequestAdmin(ScopedModelAdmin):
         "sms_delivery",
         "escalated_at",
     )
-    list_filter = ("status", "needs_exception", BlockedByDseFilter, "window", "crous")
+    list_filter = (
+        "status",
+        "needs_exception",
+        BlockedByDseFilter,
+        ("window", WindowFilter),
+        "crous",
+    )
     list_select_related = (
         "crous",
         "window__crous",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -38,6 +38,68 @@ def windows_of_file(tenant_file: TenantFile) -> QuerySet[RenewalWindow]:
         .select_related("crous")
         .order_by("opens_on")
     )
+
+
+@dataclass(frozen=True)
+class RenewalBox:
+    """What the housing page shows of one active file's renewal."""
+
+    tenant_file: TenantFile
+    window: RenewalWindow | None
+    window_state: str | None
+    request_status: str | None
+
+    @property
+    def request_status_label(self) -> str:
+        return str(RequestStatus(self.request_status).label) if self.request_status else ""
+
+
+def renewal_boxes_of(
+    *, tenant_files: list[TenantFile], now: datetime | None = None
+) -> dict[int, RenewalBox]:
+    """The renewal box of each of a student's active files (file id → box), read by the
+    housing page's view (``settings.HOUSING_PAGE_SECTIONS``) rather than from its template.
+
+    One query whatever the number of files: the windows of every file's Crous for the year
+    after the file's, each with the status of each file's request in it (a student has one
+    active file, rarely two).
+    """
+    from tenants.models import TenantFileStatus
+
+    active = [f for f in tenant_files if f.status == TenantFileStatus.ACTIVE]
+    if not active:
+        return {}
+    now = now or timezone.now()
+    wanted = Q()
+    for tenant_file in active:
+        wanted |= Q(crous_id=tenant_file.crous_id, academic_year=tenant_file.academic_year + 1)
+    statuses = {
+        f"request_status_{tenant_file.pk}": Subquery(
+            RenewalRequest.objects.filter(window=OuterRef("pk"), tenant_file=tenant_file.pk).values(
+                "status"
+            )[:1]
+        )
+        for tenant_file in active
+    }
+    windows = list(windows_for_list().filter(wanted).annotate(**statuses).order_by("opens_on"))
+    boxes = {}
+    for tenant_file in active:
+        window = choose_window(
+            [
+                w
+                for w in windows
+                if w.crous_id == tenant_file.crous_id
+                and w.academic_year == tenant_file.academic_year + 1
+            ],
+            now=now,
+        )
+        boxes[tenant_file.pk] = RenewalBox(
+            tenant_file=tenant_file,
+            window=window,
+            window_state=window.state(now) if window else None,
+            request_status=getattr(window, f"request_status_{tenant_file.pk}", None),
+        )
+    return boxes
 
 
 def choose_window(windows: list[RenewalWindow], *, now: datetime) -> RenewalWindow | None:

@@ -20,7 +20,13 @@ def staff_memberships_of(*, user: User) -> list[tuple[int | None, str]]:
     Read outside any scope on purpose: this is what the scope is computed from.
     """
     with scopes_disabled():
-        return list(StaffMembership.objects.filter(user=user).values_list("crous_id", "role"))
+        return list(staff_memberships_query(user=user))
+
+
+def staff_memberships_query(*, user: User) -> QuerySet[StaffMembership, tuple[int | None, str]]:
+    """The (Crous id, role) rows of ``user``'s memberships, unevaluated and unordered (for a
+    UNION: ``tenants.selectors.crous_facts_of``). Build it outside any scope."""
+    return StaffMembership.objects.filter(user=user).order_by().values_list("crous_id", "role")
 
 
 # --- The public catalogue -----------------------------------------------------------------

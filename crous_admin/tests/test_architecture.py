@@ -82,6 +82,7 @@ def fake_student_reader(*, user):
 
 def test_the_scope_comes_from_the_staff_roles_the_configured_reader_gives(db, settings):
     settings.CROUS_STAFF_ROLES_READER = f"{__name__}.fake_roles_reader"
+    settings.CROUS_SCOPE_FACTS_READER = None  # the single readers, asked one by one
     with scopes_disabled():
         crous = CrousFactory()
     user = UserFactory()  # no staff membership in the database
@@ -95,6 +96,7 @@ def test_the_scope_comes_from_the_staff_roles_the_configured_reader_gives(db, se
 
 def test_a_students_scope_comes_from_the_configured_reader(db, settings):
     settings.CROUS_STUDENT_CROUS_READER = f"{__name__}.fake_student_reader"
+    settings.CROUS_SCOPE_FACTS_READER = None  # the single readers, asked one by one
     user = UserFactory()  # no tenant file linked in the database
     user.fake_crous_id = 42
 

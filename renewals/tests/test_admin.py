@@ -90,3 +90,26 @@ def test_the_request_page_shows_whether_the_student_wants_sms_reminders(
 
     assert 'alt="False"' in before.split("field-sms_reminders")[1][:400]
     assert 'alt="True"' in after.split("field-sms_reminders")[1][:400]
+
+
+@pytest.mark.parametrize("windows", [1, 5])
+def test_the_request_list_costs_the_same_queries_whatever_the_number_of_windows(
+    client, national_admin, renewal, windows, django_assert_num_queries
+):
+    from renewals.tests.factories import RenewalWindowFactory
+
+    for year in range(2028, 2028 + windows - 1):  # the Bordeaux window is the first
+        RenewalWindowFactory(crous=renewal.crous, academic_year=year)
+    client.force_login(national_admin)
+
+    # session, user, roles (with a student's Crous), Django's two permission lookups, the
+    # window filter's choices (with their Crous: one query, not one per window), the Crous
+    # filter's choices, the count, the page's requests (with their Crous, window, file,
+    # student and messages)
+    with django_assert_num_queries(QUERIES_OF_THE_REQUEST_LIST):
+        response = client.get(reverse("admin:renewals_renewalrequest_changelist"))
+
+    assert response.status_code == 200
+
+
+QUERIES_OF_THE_REQUEST_LIST = 9

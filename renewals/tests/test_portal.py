@@ -100,3 +100,17 @@ def test_another_students_file_is_a_404(client, unlinked_student, linked_student
     client.force_login(unlinked_student)
 
     assert client.get(_page(linked_student_file)).status_code == 404
+
+
+def test_the_housing_page_reads_its_renewal_boxes_in_the_view_not_from_its_templates(
+    client, linked_student, linked_student_file, bordeaux_window, inside_window
+):
+    from crous_admin.testing.template_queries import queries_from_templates
+
+    client.force_login(linked_student)
+
+    with queries_from_templates() as from_templates:
+        page = client.get(HOUSING).content.decode()
+
+    assert f'id="renewal-request-link-{linked_student_file.pk}"' in page
+    assert from_templates == []

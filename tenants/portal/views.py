@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -31,13 +36,30 @@ _INPUT_HELP = "input"
 _CONTACT_THE_CROUS = {"expired", "already_used", "ended"}
 
 
+def housing_page_sections() -> dict[str, Callable[..., dict[int, Any]]]:
+    """The sections other apps add under each file (renewals: the renewal box), by the
+    dotted paths of ``settings.HOUSING_PAGE_SECTIONS``: this app imports none of them."""
+    return {
+        name: import_string(path)
+        for name, path in getattr(settings, "HOUSING_PAGE_SECTIONS", {}).items()
+    }
+
+
 @login_required
 def housing(request: HttpRequest) -> HttpResponse:
-    """Page "I consult my file": the student's own tenant files, or how to get one linked."""
+    """Page "I consult my file": the student's own tenant files, or how to get one linked.
+
+    Everything the page shows is read here, none of it from the templates."""
     tenant_files = list(tenant_files_of_student(user=request.user))
     summaries = space_summaries(tenant_files)  # the tenant space: agreement, balance
+    sections = {
+        name: read(tenant_files=tenant_files) for name, read in housing_page_sections().items()
+    }
     for tenant_file in tenant_files:
         tenant_file.space = summaries[tenant_file.pk]  # type: ignore[attr-defined]
+        tenant_file.sections = {  # type: ignore[attr-defined]
+            name: boxes.get(tenant_file.pk) for name, boxes in sections.items()
+        }
     return render(
         request,
         "tenants/portal/housing.html",

@@ -355,13 +355,13 @@ def test_my_tenant_files_query_count_does_not_grow_with_the_files(
         )
     api_client.force_login(linked_student)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         # 1. the session
         # 2. the user
-        # 3. the user's staff memberships (scope: none, so a student)
-        # 4. the Crous of the files linked to the account (scope: those Crous)
-        # 5. the page's count
-        # 6. the files, with their Crous, unit and residence joined
+        # 3. the scope, in one UNION: the user's staff memberships (none, so a student) and
+        #    the Crous of the files linked to the account (those Crous)
+        # 4. the page's count
+        # 5. the files, with their Crous, unit and residence joined
         response = api_client.get(MY_FILES)
 
     assert response.json()["count"] == file_count

@@ -352,16 +352,16 @@ def test_a_refusal_is_explained_in_french_for_a_french_browser(student_client, i
 def test_a_wrong_code_costs_the_redemption_budget_and_no_more(
     student_client, issued, django_assert_num_queries
 ):
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         # 1. the session
         # 2. the user
-        # 3. the user's staff memberships (scope: none, so a student)
-        # 4. the Crous of the files linked to the account (scope: none yet)
-        # 5. savepoint opening the redemption's transaction (the test's transaction is outer)
-        # 6. the files matching the code or waiting for this account (locked)
-        # 7. the wrong-code counters (locked)
-        # 8. the counters' upsert
-        # 9. savepoint release
+        # 3. the scope, in one UNION: the user's staff memberships (none, so a student) and
+        #    the Crous of the files linked to the account (none yet)
+        # 4. savepoint opening the redemption's transaction (the test's transaction is outer)
+        # 5. the files matching the code or waiting for this account (locked)
+        # 6. the wrong-code counters (locked)
+        # 7. the counters' upsert
+        # 8. savepoint release
         response = _post(student_client, _wrong(issued.code))
 
     assert 'data-refusal="code_wrong"' in response.content.decode()
