@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,8 +15,3 @@ class DemoOidcConfig(AppConfig):
 
     def ready(self) -> None:
         from crous_admin.demo_oidc import checks  # noqa: F401  (registers the system check)
-        from crous_admin.demo_oidc.setup import demo_provider_ensure_after_migrate
-
-        # After every ``migrate`` (``make run`` migrates at each start): the two client
-        # applications and the demo identities exist, with the redirect URIs of SITE_URL.
-        post_migrate.connect(demo_provider_ensure_after_migrate, sender=self)

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 
-@register(deploy=False)
+# A deployment check (``manage.py check --deploy``, the release step of docs/deployment.md):
+# the settings already refuse to load in that case; this names it in the release report.
+@register(deploy=True)
 def demo_provider_not_in_production(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     if getattr(settings, "DEMO_OIDC_PROVIDER", False) and not settings.DEBUG:
         return [

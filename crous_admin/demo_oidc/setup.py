@@ -1,4 +1,7 @@
-"""The demonstration provider's clients and identities, created after ``migrate``.
+"""The demonstration provider's clients and identities, created on its first use.
+
+Not after ``migrate``: the test database would then hold the provider-side users in every
+test. The authorization page creates them when the client applications are missing.
 
 Two client applications, as a real deployment registers two (one at FranceConnect for the
 student pages, one at ProConnect for staff), and one identity per demo account of
@@ -164,6 +167,8 @@ def _identity_ensure(spec: IdentitySpec) -> DemoIdentity:
     return identity
 
 
-def demo_provider_ensure_after_migrate(**kwargs: Any) -> None:
-    if settings.DEMO_OIDC_PROVIDER:
+def demo_provider_ensure_if_missing() -> None:
+    client_ids = [client["client_id"] for client in settings.DEMO_OIDC_CLIENTS.values()]
+    present = get_application_model().objects.filter(client_id__in=client_ids).count()
+    if present < len(client_ids):
         demo_provider_ensure()

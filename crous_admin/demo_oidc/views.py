@@ -19,6 +19,7 @@ from oauth2_provider.forms import AllowForm
 from oauth2_provider.views import AuthorizationView
 
 from crous_admin.demo_oidc.models import DemoIdentity
+from crous_admin.demo_oidc.setup import demo_provider_ensure_if_missing
 
 
 class DemoAllowForm(AllowForm):
@@ -49,6 +50,7 @@ class DemoAuthorizationView(AuthorizationView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.oauth2_data = {}
+        demo_provider_ensure_if_missing()
         # Skips django-oauth-toolkit's LoginRequiredMixin: the person picks an identity here.
         return super(LoginRequiredMixin, self).dispatch(request, *args, **kwargs)
 

@@ -91,7 +91,7 @@ def test_the_system_check_refuses_the_demo_provider_without_debug(settings):
     settings.DEBUG = False
     settings.DEMO_OIDC_PROVIDER = True
 
-    errors = [e.id for e in run_checks()]
+    errors = [e.id for e in run_checks(include_deployment_checks=True)]
 
     assert "demo_oidc.E001" in errors
 
