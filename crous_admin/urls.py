@@ -45,7 +45,7 @@ urlpatterns = [
 # --- State sign-in, MFA, staff invitations (docs/state-sign-in.md) ---
 urlpatterns += [
     path("compte/", include("allauth.urls")),
-    path("compte/invitation/", include("crous_admin.accounts.invitation_urls")),
+    path("compte/invitation/", include("residences.staff_invitations.urls")),
 ]
 # The demonstration identity provider: development only (the settings refuse it with DEBUG
 # off; tests run with DEBUG off but keep it, as they were configured with DEBUG on).

@@ -207,7 +207,7 @@ class StaffMembershipAdmin(ScopedModelAdmin):
     )
     def deactivate_staff(self, request: HttpRequest, queryset: QuerySet[StaffMembership]) -> None:
         # Imported here: the accounts app's services depend on residences, not the reverse.
-        from crous_admin.accounts.staff_invitations.services import staff_deactivate
+        from residences.staff_invitations.services import staff_deactivate
 
         done = 0
         for membership in queryset.select_related("user", "crous"):
@@ -254,3 +254,7 @@ class StaffMembershipAdmin(ScopedModelAdmin):
         user_ids = list(queryset.values_list("user_id", flat=True))
         super().delete_queryset(request, queryset)
         _withdraw_back_office_without_roles(user_ids)
+
+
+# Staff invitations have their own module; registered with the back-office here.
+from residences.staff_invitations import admin as _staff_invitations_admin  # noqa: E402, F401

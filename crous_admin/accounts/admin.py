@@ -104,7 +104,3 @@ class UserAdmin(DjangoUserAdmin):
         if not email:
             return queryset.none(), False
         return queryset.filter(email__iexact=email), False
-
-
-# Staff invitations have their own module; registered with the back-office here.
-from crous_admin.accounts.staff_invitations import admin as _staff_invitations_admin  # noqa: E402, F401

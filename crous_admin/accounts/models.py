@@ -94,7 +94,3 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
-
-
-# Models of the accounts app kept in their own module (staff invitations).
-from crous_admin.accounts.staff_invitations.models import StaffInvitation  # noqa: E402, F401

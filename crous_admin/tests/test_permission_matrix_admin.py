@@ -158,8 +158,8 @@ def _online_payment(bordeaux: Any) -> Any:
 
 
 def _staff_invitation(bordeaux: Any) -> Any:
-    from crous_admin.accounts.staff_invitations.models import StaffInvitation
-    from residences.roles import Role
+    from crous_admin.accounts.roles import Role
+    from residences.staff_invitations.models import StaffInvitation
 
     return StaffInvitation.objects.create(
         email="someone@crous-bordeaux.example",
@@ -358,7 +358,7 @@ EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
     ),
     # Invitations are records: Crous administrators and national staff add them (the
     # service checks the Crous and the role), nobody edits or deletes them.
-    "accounts.StaffInvitation": (
+    "residences.StaffInvitation": (
         _staff_invitation,
         {
             "bordeaux_officer": DENIED,

@@ -8,15 +8,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from crous_admin.accounts.staff_invitations.models import StaffInvitation
-from crous_admin.accounts.staff_invitations.services import staff_invite
+from crous_admin.accounts.roles import Role
 from crous_admin.admin import (
     ScopedModelAdmin,
     ServiceBackedAdminMixin,
     ServiceModelForm,
     is_national,
 )
-from residences.roles import Role
+from residences.staff_invitations.models import StaffInvitation
+from residences.staff_invitations.services import staff_invite
 
 
 class StaffInvitationForm(ServiceModelForm):

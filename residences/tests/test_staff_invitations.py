@@ -7,11 +7,11 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from crous_admin.accounts.staff_invitations.models import StaffInvitation
-from crous_admin.accounts.staff_invitations.services import staff_deactivate, staff_invite
+from crous_admin.accounts.roles import Role
 from crous_admin.errors import ApplicationError
 from residences.models import StaffMembership
-from residences.roles import Role
+from residences.staff_invitations.models import StaffInvitation
+from residences.staff_invitations.services import staff_deactivate, staff_invite
 
 
 def _link_in(message) -> str:
@@ -101,7 +101,7 @@ def test_the_back_office_invitation_form_refuses_versailles_to_a_bordeaux_admin(
     client.force_login(bordeaux_admin)
 
     response = client.post(
-        "/admin/accounts/staffinvitation/add/",
+        "/admin/residences/staffinvitation/add/",
         {"email": "x@crous.example", "crous": versailles.pk, "role": Role.HOUSING_OFFICER},
     )
 
@@ -120,7 +120,7 @@ def test_a_bordeaux_admin_sees_only_bordeaux_invitations(
     )
     client.force_login(bordeaux_admin)
 
-    response = client.get("/admin/accounts/staffinvitation/")
+    response = client.get("/admin/residences/staffinvitation/")
 
     assert b"b@crous.example" in response.content
     assert b"v@crous.example" not in response.content

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
-from residences.roles import Role
+from crous_admin.accounts.roles import Role
 
 
 class StaffInvitation(models.Model):

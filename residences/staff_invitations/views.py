@@ -11,11 +11,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crous_admin.accounts.staff_invitations.services import staff_invitation_accept
+from residences.staff_invitations.services import staff_invitation_accept
 
 
 class StaffInvitationAcceptView(PasswordResetConfirmView):
-    template_name = "accounts/staff_invitation_accept.html"
+    template_name = "residences/staff_invitation_accept.html"
     success_url = reverse_lazy("portal:login")
     extra_context = {"title": gettext_lazy("Choose your password")}
 

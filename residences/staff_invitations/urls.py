@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from crous_admin.accounts.staff_invitations.views import StaffInvitationAcceptView
+from residences.staff_invitations.views import StaffInvitationAcceptView
 
 urlpatterns = [
     path(

@@ -27,13 +27,12 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from crous_admin.accounts.models import UserManager
-from crous_admin.accounts.staff_invitations.models import StaffInvitation
+from crous_admin.accounts.roles import Role, staff_roles_of
 from crous_admin.errors import ApplicationError
 from crous_admin.history import record_author
 from crous_admin.scoping import scope_for
 from residences.models import Crous, StaffMembership
-from residences.roles import Role
-from residences.selectors import staff_roles_of
+from residences.staff_invitations.models import StaffInvitation
 
 if TYPE_CHECKING:
     from crous_admin.accounts.models import User
@@ -153,8 +152,8 @@ def _send_invitation_email(invitation_id: int) -> None:
             "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
             "login_url": f"{settings.SITE_URL}{reverse('portal:login')}",
         }
-        subject = render_to_string("accounts/email/staff_invitation_subject.txt", context)
-        body = render_to_string("accounts/email/staff_invitation_message.txt", context)
+        subject = render_to_string("residences/email/staff_invitation_subject.txt", context)
+        body = render_to_string("residences/email/staff_invitation_message.txt", context)
     send_mail(" ".join(subject.split()), body, None, [invitation.email])
 
 
