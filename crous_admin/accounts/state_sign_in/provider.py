@@ -2,7 +2,7 @@
 
 Swapped in for allauth's class by ``SOCIALACCOUNT_PROVIDERS["openid_connect"]["provider_class"]``
 (so apps keep the provider id ``openid_connect`` and allauth's flows), it adds what allauth
-65 leaves out (docs/adr/0016-state-sign-in-oidc.md):
+65 leaves out (docs/adr/0018-state-sign-in-oidc.md):
 
 * a ``nonce`` in every authorization request, kept in allauth's one-time state and required
   back in the ID token;
