@@ -84,7 +84,22 @@ class CrousAdminSite(admin.AdminSite):
     # Admins that third-party apps register and the back-office leaves out: roles are code
     # (crous_admin/accounts/roles.py), not Django groups; the student pages' identity is set in code
     # (crous_admin/portal/context_processors.py), not in django-dsfr's tables.
-    hidden_models = frozenset({"auth.group", "dsfr.dsfrconfig"})
+    # The demonstration OpenID provider's tables (development only) and allauth's social
+    # apps and tokens (providers are configured in the settings, tokens are not kept) have
+    # nothing to manage either (docs/state-sign-in.md).
+    hidden_models = frozenset(
+        {
+            "auth.group",
+            "dsfr.dsfrconfig",
+            "oauth2_provider.application",
+            "oauth2_provider.accesstoken",
+            "oauth2_provider.grant",
+            "oauth2_provider.idtoken",
+            "oauth2_provider.refreshtoken",
+            "socialaccount.socialapp",
+            "socialaccount.socialtoken",
+        }
+    )
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         registered = (

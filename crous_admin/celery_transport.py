@@ -5,7 +5,7 @@ the folder can read it half-written, and one ``JSONDecodeError`` stops a Celery 
 ("Unrecoverable error"; upstream celery/kombu issue 1551). It also moves a taken message to
 the system's temporary folder, which on another filesystem is a copy then a delete: two
 consumers can both copy the same file. This transport keeps the folder layout and fixes both
-(docs/adr/0018-embedded-broker-atomic-files.md):
+(docs/adr/0019-embedded-broker-atomic-files.md):
 
 * a publisher writes the message into ``staging/`` and renames it into the queue folder
   (``os.replace``, atomic on one filesystem): a consumer sees no file or a whole file;

@@ -177,7 +177,7 @@ CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Without Redis: message files that only appear whole, claimed by rename
-# (crous_admin/celery_transport.py, docs/adr/0018-embedded-broker-atomic-files.md); the
+# (crous_admin/celery_transport.py, docs/adr/0019-embedded-broker-atomic-files.md); the
 # transport makes its folders.
 CELERY_BROKER_URL = REDIS_URL or "atomicfs://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
@@ -248,6 +248,129 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
+
+# === State sign-in (OpenID Connect), staff MFA, demo identity provider =====================
+# docs/state-sign-in.md. The allauth account settings proper (sign-up, verification, reset,
+# rate limits) live in their own block; this one adds what State sign-in and MFA need.
+
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "allauth.account.middleware.AccountMiddleware",
+)
+# After the scope and messages: staff without a second factor only reach enrolment.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "crous_admin.accounts.mfa_enforcement.StaffMfaRequiredMiddleware",
+)
+AUTHENTICATION_BACKENDS.insert(
+    AUTHENTICATION_BACKENDS.index("django.contrib.auth.backends.ModelBackend") + 1,
+    "allauth.account.auth_backends.AuthenticationBackend",
+)
+# Accounts are email addresses (accounts.User has no username).
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+
+# A first sign-in through FranceConnect or ProConnect joins the existing account that has
+# the same address only when the provider vouches for the address (``email_verified``).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the buttons post a form: a link cannot start a sign-in
+SOCIALACCOUNT_STORE_TOKENS = False  # the site needs who signed in, not their tokens
+
+# The local demonstration provider (crous_admin/demo_oidc/): development only; refused with
+# DEBUG off (here, and by the system check demo_oidc.E001).
+DEMO_OIDC_PROVIDER = env.bool("DEMO_OIDC_PROVIDER", default=DEBUG)
+DEMO_OIDC_CLIENTS = {
+    # Demo client secrets: they only open the demo provider, which never runs in production.
+    "student": {
+        "client_id": "crous-demo-franceconnect",
+        "secret": "demo-franceconnect-secret",
+        "provider_id": "franceconnect",
+        "name": "FranceConnect (démonstration)",
+        "server_url": f"{SITE_URL}/demo-oidc",
+    },
+    "staff": {
+        "client_id": "crous-demo-proconnect",
+        "secret": "demo-proconnect-secret",
+        "provider_id": "proconnect",
+        "name": "ProConnect (démonstration)",
+        "server_url": f"{SITE_URL}/demo-oidc",
+    },
+}
+if DEMO_OIDC_PROVIDER and not DEBUG:
+    # Settings refuse it (gunicorn runs no system checks); demo_oidc.E001 says it again.
+    raise ImproperlyConfigured(
+        "DEMO_OIDC_PROVIDER is for development only: it lets anybody sign in as any demo "
+        "identity. Unset it when DEBUG is off (docs/state-sign-in.md)."
+    )
+if DEMO_OIDC_PROVIDER:
+    from crous_admin.demo_oidc.keys import rsa_private_key_pem
+
+    INSTALLED_APPS += ["oauth2_provider", "crous_admin.demo_oidc"]
+    OAUTH2_PROVIDER = {
+        "OIDC_ENABLED": True,
+        # Generated at each start unless given: a signing key is never committed.
+        "OIDC_RSA_PRIVATE_KEY": env.str("DEMO_OIDC_RSA_PRIVATE_KEY", default="")
+        or rsa_private_key_pem(),
+        "PKCE_REQUIRED": True,
+        "SCOPES": {
+            "openid": _("Your identifier at this provider"),
+            "profile": _("Your names"),
+            "email": _("Your email address"),
+        },
+        "OAUTH2_VALIDATOR_CLASS": "crous_admin.demo_oidc.validator.DemoOIDCValidator",
+    }
+
+from crous_admin.accounts.state_sign_in.config import oidc_app  # noqa: E402
+
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # allauth's provider with a nonce, an always-checked signature and the claims of the
+        # French federations (crous_admin/accounts/state_sign_in/provider.py).
+        "provider_class": "crous_admin.accounts.state_sign_in.provider.StateOIDCProvider",
+        "APPS": [
+            app
+            for app in (
+                oidc_app(
+                    env,
+                    "OIDC_STUDENT",
+                    provider_id="franceconnect",
+                    name="FranceConnect",
+                    demo=DEMO_OIDC_CLIENTS["student"] if DEMO_OIDC_PROVIDER else None,
+                ),
+                oidc_app(
+                    env,
+                    "OIDC_STAFF",
+                    provider_id="proconnect",
+                    name="ProConnect",
+                    demo=DEMO_OIDC_CLIENTS["staff"] if DEMO_OIDC_PROVIDER else None,
+                ),
+            )
+            if app is not None
+        ],
+    }
+}
+
+# Staff MFA (allauth.mfa): TOTP with recovery codes. Required for every staff role and
+# superusers by default in production; off in ``make run`` and tests unless set.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Crous"
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=not DEBUG)
+
+# Staff invitations: how long the one-time link to set a password stays valid.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+# === End of State sign-in, staff MFA, demo identity provider ==============================
 
 # --- Internationalisation -----------------------------------------------------------------
 

@@ -42,6 +42,16 @@ urlpatterns = [
     ),
 ]
 
+# --- State sign-in, MFA, staff invitations (docs/state-sign-in.md) ---
+urlpatterns += [
+    path("compte/", include("allauth.urls")),
+    path("compte/invitation/", include("residences.staff_invitations.urls")),
+]
+# The demonstration identity provider: development only (the settings refuse it with DEBUG
+# off; tests run with DEBUG off but keep it, as they were configured with DEBUG on).
+if settings.DEMO_OIDC_PROVIDER:
+    urlpatterns += [path("demo-oidc/", include("crous_admin.demo_oidc.urls"))]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -13,10 +13,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_scopes import scopes_disabled
 
 from crous_admin.accounts.roles import Role
 from crous_admin.admin import ScopedModelAdmin, autocomplete_source, is_national
+from crous_admin.errors import ApplicationError
 from residences.models import Crous, HousingUnit, Residence, StaffMembership, UnitStatus
 
 
@@ -180,8 +182,9 @@ class StaffMembershipAdmin(ScopedModelAdmin):
     """Who holds which role in which Crous. Crous administrators manage their own Crous'
     memberships; only national staff grant the national role."""
 
-    list_display = ("user", "crous", "role")
+    list_display = ("user", "crous", "role", "user_last_login", "user_active")
     list_filter = ("crous", "role")
+    actions = ("deactivate_staff",)
     search_fields = ("user__email", "user__last_name")
     list_select_related = ("user", "crous")
     autocomplete_fields = ("user",)
@@ -189,6 +192,36 @@ class StaffMembershipAdmin(ScopedModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StaffMembership]:
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description=_("last login"), ordering="user__last_login")
+    def user_last_login(self, obj: StaffMembership) -> Any:
+        return obj.user.last_login
+
+    @admin.display(description=_("active"), boolean=True)
+    def user_active(self, obj: StaffMembership) -> bool:
+        return obj.user.is_active
+
+    @admin.action(
+        description=_("Deactivate the selected staff members in their Crous"),
+        permissions=("delete",),
+    )
+    def deactivate_staff(self, request: HttpRequest, queryset: QuerySet[StaffMembership]) -> None:
+        # Imported here: the accounts app's services depend on residences, not the reverse.
+        from residences.staff_invitations.services import staff_deactivate
+
+        done = 0
+        for membership in queryset.select_related("user", "crous"):
+            try:
+                done += staff_deactivate(
+                    user=membership.user, crous=membership.crous, by=request.user
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"{membership.user}: {exc.message}", messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%(count)d role withdrawn.", "%(count)d roles withdrawn.", done)
+            % {"count": done},
+        )
 
     def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "role" and not is_national(request.user):
@@ -221,3 +254,7 @@ class StaffMembershipAdmin(ScopedModelAdmin):
         user_ids = list(queryset.values_list("user_id", flat=True))
         super().delete_queryset(request, queryset)
         _withdraw_back_office_without_roles(user_ids)
+
+
+# Staff invitations have their own module; registered with the back-office here.
+from residences.staff_invitations import admin as _staff_invitations_admin  # noqa: E402, F401

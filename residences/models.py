@@ -235,3 +235,7 @@ class StaffMembership(models.Model):
     def __str__(self) -> str:
         where = self.crous.name if self.crous_id else _("all Crous")
         return f"{self.user} — {self.get_role_display()} ({where})"
+
+
+# Staff invitations have their own module (residences/staff_invitations/).
+from residences.staff_invitations.models import StaffInvitation  # noqa: E402, F401

@@ -106,6 +106,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("residences.residence", "add", "change", "delete")
         | _perms("residences.housingunit", "add", "change", "delete")
         | _perms("residences.staffmembership", "view", "add", "change", "delete")
+        # Staff invitations by email (residences/staff_invitations/).
+        | _perms("residences.staffinvitation", "view", "add")
         | _perms("tenants.student", "view", "add", "change")
         | _perms("tenants.tenantfile", "view", "add", "change")
         | _perms("notifications.message", "view", "change")

@@ -157,6 +157,39 @@ def _online_payment(bordeaux: Any) -> Any:
     )
 
 
+def _staff_invitation(bordeaux: Any) -> Any:
+    from crous_admin.accounts.roles import Role
+    from residences.staff_invitations.models import StaffInvitation
+
+    return StaffInvitation.objects.create(
+        email="someone@crous-bordeaux.example",
+        crous=bordeaux,
+        role=Role.ASSISTANCE_AGENT,
+        user=_user(bordeaux),
+    )
+
+
+def _email_address(bordeaux: Any) -> Any:
+    from allauth.account.models import EmailAddress
+
+    user = _user(bordeaux)
+    return EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+def _authenticator(bordeaux: Any) -> Any:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.create(
+        user=_user(bordeaux), type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
+
+
+def _social_account(bordeaux: Any) -> Any:
+    from allauth.socialaccount.models import SocialAccount
+
+    return SocialAccount.objects.create(user=_user(bordeaux), provider="franceconnect", uid="s")
+
+
 # The tenant space's read-only records: every role reads them in its Crous, nobody edits.
 _TENANT_SPACE_RECORD = {
     "bordeaux_officer": (200, 403, 200, 200, 403),
@@ -323,7 +356,29 @@ EXPECTED: dict[str, tuple[Callable[[Any], Any], dict[str, Row]]] = {
             "national_admin": (200, 403, 200, 200, 403),
         },
     ),
+    # Invitations are records: Crous administrators and national staff add them (the
+    # service checks the Crous and the role), nobody edits or deletes them.
+    "residences.StaffInvitation": (
+        _staff_invitation,
+        {
+            "bordeaux_officer": DENIED,
+            "versailles_agent": (403, 403, 404, 404, 404),
+            "national_admin": (200, 200, 200, 200, 403),
+        },
+    ),
     # Superusers only, for everything below.
+    "account.EmailAddress": (
+        _email_address,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "mfa.Authenticator": (
+        _authenticator,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
+    "socialaccount.SocialAccount": (
+        _social_account,
+        {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},
+    ),
     "health.Heartbeat": (
         _heartbeat,
         {"bordeaux_officer": DENIED, "versailles_agent": DENIED, "national_admin": DENIED},

@@ -1,0 +1,1 @@
+"""Crous administrators invite, and deactivate, their own staff (docs/state-sign-in.md)."""
