@@ -223,7 +223,10 @@ CROUS_SCOPE_FACTS_READER = "tenants.selectors.crous_facts_of"
 # What other apps show under each tenant file on the housing page ("I consult my file"):
 # name → a selector ``(*, tenant_files) -> {file id: box}``, read by the view, so the page's
 # templates run no query and tenants imports none of these apps.
-HOUSING_PAGE_SECTIONS = {"renewal": "renewals.selectors.renewal_boxes_of"}
+HOUSING_PAGE_SECTIONS = {
+    "space": "tenancy.selectors.space_summaries",
+    "renewal": "renewals.selectors.renewal_boxes_of",
+}
 
 # Login lockout (django-axes), on the student pages and the back-office alike: after
 # LOGIN_FAILURE_LIMIT wrong passwords for one address from one connection, that pair is locked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from crous_admin.client_ip import client_ip
 from residences.models import Crous
-from tenancy.selectors import space_summaries
 from tenants.code_redemption import CodeRefused, tenant_code_redeem
 from tenants.portal.forms import TenantCodeForm
 from tenants.selectors import crous_to_contact_about_a_code, tenant_files_of_student
@@ -36,6 +36,7 @@ _INPUT_HELP = "input"
 _CONTACT_THE_CROUS = {"expired", "already_used", "ended"}
 
 
+@cache
 def housing_page_sections() -> dict[str, Callable[..., dict[int, Any]]]:
     """The sections other apps add under each file (renewals: the renewal box), by the
     dotted paths of ``settings.HOUSING_PAGE_SECTIONS``: this app imports none of them."""
@@ -51,12 +52,10 @@ def housing(request: HttpRequest) -> HttpResponse:
 
     Everything the page shows is read here, none of it from the templates."""
     tenant_files = list(tenant_files_of_student(user=request.user))
-    summaries = space_summaries(tenant_files)  # the tenant space: agreement, balance
     sections = {
         name: read(tenant_files=tenant_files) for name, read in housing_page_sections().items()
     }
     for tenant_file in tenant_files:
-        tenant_file.space = summaries[tenant_file.pk]  # type: ignore[attr-defined]
         tenant_file.sections = {  # type: ignore[attr-defined]
             name: boxes.get(tenant_file.pk) for name, boxes in sections.items()
         }
